@@ -7,7 +7,20 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The front door: creates revision sync handles and holds the process-wide defaults. */
+/**
+ * The front door: creates revision sync handles and holds the process-wide defaults.
+ *
+ * <pre>{@code
+ * RevisionSyncHandle<Settings> sync = StateSync.createRevisionSync(
+ *     RevisionSyncOptions.<Settings>builder()
+ *         .topic("settings")
+ *         .subscriber(subscriber)
+ *         .provider(provider)
+ *         .applier(SnapshotApplier.ofData(settings -> view.show(settings)))
+ *         .build());
+ * sync.start().join();
+ * }</pre>
+ */
 public final class StateSync {
   private static final String INSTANCE_ID = UUID.randomUUID().toString();
 
@@ -27,6 +40,14 @@ public final class StateSync {
   }
 
   private StateSync() {}
+
+  /**
+   * Creates a handle in status {@link SyncStatus#IDLE}. Creating it does no I/O and calls no role;
+   * call {@link RevisionSyncHandle#start()} to subscribe and fetch.
+   */
+  public static <T> RevisionSyncHandle<T> createRevisionSync(RevisionSyncOptions<T> options) {
+    return new RevisionSyncEngine<>(options);
+  }
 
   /**
    * Returns this process instance's random id (a UUID string), created once when this class is

@@ -1,0 +1,80 @@
+package dev.statesync.core;
+
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A handle's counters. Written from the serial context and (for event receipt and stale drops)
+ * from transport threads on the hot path, so every field is atomic or volatile; increments do not
+ * allocate.
+ */
+final class EngineCounters {
+  final AtomicLong fetches = new AtomicLong();
+  final AtomicLong fetchFailures = new AtomicLong();
+  final AtomicLong applies = new AtomicLong();
+  final AtomicLong applyFailures = new AtomicLong();
+  final AtomicLong coalesced = new AtomicLong();
+  final AtomicLong droppedStale = new AtomicLong();
+  final AtomicLong droppedSelf = new AtomicLong();
+  final AtomicLong droppedByFilter = new AtomicLong();
+  final AtomicLong eventsReceived = new AtomicLong();
+  final AtomicLong protocolErrors = new AtomicLong();
+  final AtomicLong errors = new AtomicLong();
+  final AtomicLong retries = new AtomicLong();
+  final AtomicLong rearms = new AtomicLong();
+  final AtomicLong epochResets = new AtomicLong();
+  /** The greatest event revision seen in the local epoch, as unsigned bits. */
+  private final AtomicLong latestSeen = new AtomicLong();
+  private volatile boolean latestSeenSet;
+  volatile long lastEventAt = Long.MIN_VALUE;
+  volatile long lastAppliedAt = Long.MIN_VALUE;
+  volatile long lastErrorAt = Long.MIN_VALUE;
+  volatile SyncPhase lastErrorPhase;
+
+  /** Raises latestSeen to {@code revision} if it is greater (unsigned). Lock-free. */
+  void advanceLatestSeen(Revision revision) {
+    long bits = revision.unsignedBits();
+    long current;
+    do {
+      current = latestSeen.get();
+      if (latestSeenSet && Long.compareUnsigned(bits, current) <= 0) {
+        return;
+      }
+    } while (!latestSeen.compareAndSet(current, bits));
+    latestSeenSet = true;
+  }
+
+  /** Sets latestSeen after an epoch reset, when the old epoch's revisions no longer compare. */
+  void setLatestSeen(Revision revision) {
+    latestSeen.set(revision.unsignedBits());
+    latestSeenSet = true;
+  }
+
+  SyncStats snapshot(boolean hasState, Revision local, boolean inFlight, long droppedNotifications) {
+    Revision seen = Revision.ofUnsignedBits(latestSeen.get());
+    if (local.compareTo(seen) > 0) {
+      seen = local;
+    }
+    long lag = hasState
+        ? saturatingUnsignedDifference(seen.unsignedBits(), local.unsignedBits())
+        : 0;
+    return new SyncStats(fetches.get(), fetchFailures.get(), applies.get(), applyFailures.get(),
+        coalesced.get(), droppedStale.get(), droppedSelf.get(), droppedByFilter.get(),
+        eventsReceived.get(), protocolErrors.get(), errors.get(), retries.get(), rearms.get(),
+        epochResets.get(), droppedNotifications, time(lastEventAt), time(lastAppliedAt),
+        time(lastErrorAt), Optional.ofNullable(lastErrorPhase), local, seen, inFlight, lag);
+  }
+
+  private static long saturatingUnsignedDifference(long a, long b) {
+    if (Long.compareUnsigned(a, b) <= 0) {
+      return 0;
+    }
+    long d = a - b;
+    return d < 0 ? Long.MAX_VALUE : d; // lag beyond 2^63 - 1 saturates
+  }
+
+  private static OptionalLong time(long value) {
+    return value == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(value);
+  }
+}
