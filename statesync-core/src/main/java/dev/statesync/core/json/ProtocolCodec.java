@@ -62,8 +62,8 @@ public final class ProtocolCodec {
     this.wireFactory =
         JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            // Without it, Jackson writes a supplementary character to UTF-8 as two escaped surrogates,
-            // so the byte form would differ from the text form.
+            // Without it, Jackson writes a supplementary character to UTF-8 as two escaped
+            // surrogates, so the byte form would differ from the text form.
             .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .streamReadConstraints(StreamReadConstraints.defaults())
             .build();
