@@ -84,30 +84,41 @@ public final class RetryPolicy {
     return retryIf;
   }
 
-  /** Returns the delay before the next attempt after the {@code n}-th failure, without jitter. */
+  /**
+   * Returns the delay before the next attempt after the {@code n}-th failure, without jitter.
+   *
+   * @throws IllegalArgumentException if {@code n} is below 1
+   */
   public long baseDelayMs(int n) {
-    if (n < 1) {
-      throw new IllegalArgumentException("n must be >= 1, was " + n);
-    }
-    double base = initialDelayMs * Math.pow(multiplier, n - 1);
-    if (!(base < maxDelayMs)) { // also catches overflow to infinity and NaN
-      return maxDelayMs;
-    }
-    return Math.round(base);
+    return Math.round(baseDelay(n));
   }
 
   /**
    * Returns the delay in ms before the next attempt after the {@code n}-th failure (n ≥ 1), drawing
    * one uniform {@code u} in [0, 1) from {@code random} when jitter is non-zero.
+   *
+   * @throws IllegalArgumentException if {@code n} is below 1
    */
   public long delayMs(int n, RandomGenerator random) {
-    long base = baseDelayMs(n);
+    double base = baseDelay(n);
     if (jitter == 0) {
-      return base;
+      return Math.round(base);
     }
     double u = random.nextDouble();
+    // Jitter applies to the unrounded base so that only the final result is rounded.
     long result = Math.round(base * (1 + jitter * (2 * u - 1)));
     return Math.max(0, Math.min(maxDelayMs, result));
+  }
+
+  private double baseDelay(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("n must be >= 1, was " + n);
+    }
+    if (initialDelayMs == 0) {
+      return 0; // 0 × multiplier^(n−1) is 0, even where the power overflows to infinity
+    }
+    double base = initialDelayMs * Math.pow(multiplier, n - 1);
+    return base < maxDelayMs ? base : maxDelayMs; // also catches overflow to infinity
   }
 
   @Override

@@ -245,6 +245,30 @@ class ThrottlerTest {
     }
 
     @Test
+    void readsOnlyMonotonicTime() {
+      VirtualTime clock = new VirtualTime();
+      TimeSource monotonicOnly = new TimeSource() {
+        @Override
+        public long nanoTime() {
+          return clock.nanoTime();
+        }
+
+        @Override
+        public long currentTimeMillis() {
+          throw new AssertionError("the throttler must not read wall time");
+        }
+      };
+      List<Long> fires = new ArrayList<>();
+      Throttler t = Throttler.create(opts().debounceMs(20).throttleMs(50).build(),
+          () -> fires.add(clock.nanoTime()), clock, monotonicOnly, e -> { });
+      t.trigger();
+      clock.advanceMs(30);
+      t.trigger();
+      clock.advanceMs(100);
+      assertEquals(List.of(20_000_000L, 70_000_000L), fires);
+    }
+
+    @Test
     void hasPendingTracksBurstAndHeldInput() {
       RecordingThrottler r = new RecordingThrottler(opts().debounceMs(50).throttleMs(200).build());
       assertFalse(r.throttler.hasPending());
