@@ -99,7 +99,8 @@ class Slf4jLoggerTest {
   }
 
   private static List<String> pairs(LoggingEvent event) {
-    List<KeyValuePair> kvs = event.getKeyValuePairs() == null ? List.of() : event.getKeyValuePairs();
+    List<KeyValuePair> kvs =
+        event.getKeyValuePairs() == null ? List.of() : event.getKeyValuePairs();
     return kvs.stream().map(kv -> kv.key + "=" + kv.value).collect(Collectors.toList());
   }
 }
