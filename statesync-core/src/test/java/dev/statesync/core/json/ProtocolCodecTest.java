@@ -154,7 +154,8 @@ class ProtocolCodecTest {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"[]", "\"s\"", "{", "", "  ", "null", "42", "{\"topic\":\"t\",\"revision\":\"1\"}x",
+      strings = {"[]", "\"s\"", "{", "", "  ", "null", "42",
+          "{\"topic\":\"t\",\"revision\":\"1\"}x",
           "{\"topic\":\"t\",\"revision\":\"1\"} {}", "{\"topic\":\"t\",\"revision\":\"1\"}]",
           "{\"topic\":\"t\",\"revision\":\"1\",\"revision\":\"2\"}",
           "{\"topic\":\"t\",\"revision\":\"1\",\"x\":{\"a\":1,\"a\":2}}",
@@ -374,7 +375,8 @@ class ProtocolCodecTest {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"", "[]", "\"topic\"", "{\"topic\":5}", "{\"topic\":\" a\"}", "{\"revision\":\"1\"}",
+      strings = {"", "[]", "\"topic\"", "{\"topic\":5}", "{\"topic\":\" a\"}",
+          "{\"revision\":\"1\"}",
           "{\"x\":1", "{\"topic\":", "{{"})
   void peekTopicIsEmptyWithoutAValidStringTopic(String json) {
     assertEquals(Optional.empty(), codec.peekTopic(json));
