@@ -97,7 +97,11 @@ public final class QuickstartDemo {
 
   /** Runs the demo; exits 1 if a window did not converge. */
   public static void main(String[] args) {
-    PrintStream out = System.out;
+    System.exit(run(System.out) ? 0 : 1);
+  }
+
+  /** Runs the demo, printing to {@code out}; returns true if every window converged. */
+  static boolean run(PrintStream out) {
     Logger verbose = Loggers.createConsoleLogger(
         ConsoleLoggerOptions.builder().debug(true).out(out).build());
     Logger quiet = Loggers.createConsoleLogger(ConsoleLoggerOptions.builder().out(out).build());
@@ -176,7 +180,7 @@ public final class QuickstartDemo {
     }
     windows.forEach(w -> w.sync().close());
     out.println(converged ? "converged" : "NOT converged: a window is behind the source");
-    System.exit(converged ? 0 : 1);
+    return converged;
   }
 
   private static boolean awaitConverged(List<Window> windows, SourceOfTruth source) {
