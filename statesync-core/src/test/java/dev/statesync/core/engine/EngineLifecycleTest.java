@@ -100,6 +100,21 @@ class EngineLifecycleTest {
   }
 
   @Test
+  @DisplayName("CA-28 after a failed start and a successful restart, events still fetch")
+  void eventsFetchAfterRestartFromFailed() {
+    EngineHarness h = EngineHarness.create();
+    h.handle.start();
+    h.provider.fail(new IOException("down"));
+    h.startWith(env(1)).join();
+
+    h.send(event(2));
+
+    assertEquals(3, h.provider.calls(), "the event after the restart must fetch");
+    h.provider.complete(env(2));
+    assertEquals(rev(2), h.handle.localRevision());
+  }
+
+  @Test
   @DisplayName("CA-29 subscribe fails: start fails with the same object, one SUBSCRIBE, FAILED")
   void subscribeFailureFailsStart() {
     EngineHarness h = EngineHarness.create();
