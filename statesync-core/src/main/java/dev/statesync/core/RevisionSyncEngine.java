@@ -42,7 +42,7 @@ final class RevisionSyncEngine<T> implements RevisionSyncHandle<T> {
   private final TaskScheduler scheduler;
   private final SerialContext serial;
   private final NotificationLane notifications;
-  private final Throttler throttler;
+  private Throttler throttler; // serial; replaced after a failed start, whose cleanup disposes it
   private final EngineCounters counters = new EngineCounters();
   private final Object barrier = new Object();
 
@@ -81,10 +81,7 @@ final class RevisionSyncEngine<T> implements RevisionSyncHandle<T> {
     this.serial = new SerialContext(options.executor(), this, this::internalFailure);
     this.notifications = new NotificationLane(options.executor(), this,
         t -> serial.execute(() -> log.warn("listener threw", Map.of("error", t))));
-    this.throttler = Throttler.create(options.throttling(),
-        () -> serial.execute(() -> demand(false, "event")),
-        scheduler, time,
-        t -> serial.execute(() -> emit(error(SyncPhase.THROTTLE, t))));
+    this.throttler = newThrottler();
     this.state = options.initialRevision()
         .map(r -> new AppliedState(true, r, options.initialEpoch().orElse(null)))
         .orElse(AppliedState.NONE);
@@ -92,6 +89,13 @@ final class RevisionSyncEngine<T> implements RevisionSyncHandle<T> {
       target = state.revision();
       counters.setLatestSeen(state.revision());
     }
+  }
+
+  private Throttler newThrottler() {
+    return Throttler.create(options.throttling(),
+        () -> serial.execute(() -> demand(false, "event")),
+        scheduler, time,
+        t -> serial.execute(() -> emit(error(SyncPhase.THROTTLE, t))));
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -695,7 +699,10 @@ final class RevisionSyncEngine<T> implements RevisionSyncHandle<T> {
       s.inert = true;
     }
     unsubscribeOnce();
+    // Disposing drops pending throttle timers; a disposed throttler ignores every later trigger,
+    // so a start() after FAILED (CORE-29g) needs a fresh one.
     throttler.dispose();
+    throttler = newThrottler();
     cancelTimers();
     pendingForced = false;
     pendingEvent = false;
