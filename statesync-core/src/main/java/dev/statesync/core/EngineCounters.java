@@ -26,7 +26,6 @@ final class EngineCounters {
   final AtomicLong epochResets = new AtomicLong();
   /** The greatest event revision seen in the local epoch, as unsigned bits. */
   private final AtomicLong latestSeen = new AtomicLong();
-  private volatile boolean latestSeenSet;
   volatile long lastEventAt = Long.MIN_VALUE;
   volatile long lastAppliedAt = Long.MIN_VALUE;
   volatile long lastErrorAt = Long.MIN_VALUE;
@@ -38,17 +37,15 @@ final class EngineCounters {
     long current;
     do {
       current = latestSeen.get();
-      if (latestSeenSet && Long.compareUnsigned(bits, current) <= 0) {
+      if (Long.compareUnsigned(bits, current) <= 0) {
         return;
       }
     } while (!latestSeen.compareAndSet(current, bits));
-    latestSeenSet = true;
   }
 
   /** Sets latestSeen after an epoch reset, when the old epoch's revisions no longer compare. */
   void setLatestSeen(Revision revision) {
     latestSeen.set(revision.unsignedBits());
-    latestSeenSet = true;
   }
 
   SyncStats snapshot(boolean hasState, Revision local, boolean inFlight, long droppedNotifications) {

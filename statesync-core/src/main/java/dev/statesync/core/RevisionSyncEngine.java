@@ -57,7 +57,8 @@ final class RevisionSyncEngine<T> implements RevisionSyncHandle<T> {
   private boolean unsubscribed;
 
   // serial: cycles
-  private Cycle cycle; // in flight, including delays between attempts
+  // In flight, including delays between attempts. Volatile only so stats() can read inFlight.
+  private volatile Cycle cycle;
   private Cancellable scheduledCycle; // a cycle waiting for a retry or re-arm delay
   private boolean pendingForced;
   private boolean pendingEvent;
@@ -108,8 +109,13 @@ final class RevisionSyncEngine<T> implements RevisionSyncHandle<T> {
       switch (status) {
         case STOPPED:
           IllegalStateException e = new IllegalStateException("handle for topic '" + topic + "' is stopped");
-          serial.execute(() -> emit(error(SyncPhase.START, e)));
-          return CompletableFuture.failedFuture(e);
+          CompletableFuture<Void> failed = new CompletableFuture<>();
+          // The error is emitted before the future fails (CORE-26), even from inside the serial context.
+          serial.execute(() -> {
+            emit(error(SyncPhase.START, e));
+            failed.completeExceptionally(e);
+          });
+          return failed.copy();
         case RUNNING:
           return CompletableFuture.completedFuture(null);
         case STARTING:
