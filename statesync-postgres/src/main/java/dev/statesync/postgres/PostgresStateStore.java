@@ -48,7 +48,10 @@ import javax.sql.DataSource;
  * epoch that clients follow even when the revision went backwards.
  *
  * <p>Thread-safe; every method blocks on JDBC and must not run on a thread that must not block.
- * The store holds no connection of its own between calls, so it needs no closing. Database
+ * Built with a DataSource, the store borrows a connection per call and holds none between calls.
+ * Built with a JDBC URL, it keeps up to four idle connections for reuse (validated before reuse
+ * after half a second idle); they close when the JVM exits, so a long-lived application should
+ * build one store per database, not one per request. Database
  * failures surface as {@link StateSyncException} with the {@link SQLException} as cause.
  */
 public final class PostgresStateStore {
@@ -441,7 +444,9 @@ public final class PostgresStateStore {
      * @throws IllegalArgumentException naming the option that is missing or out of range
      */
     public PostgresStateStore build() {
-      connections = connectionSource(dataSource, jdbcUrl, properties);
+      connections = jdbcUrl != null && dataSource == null
+          ? ConnectionSource.pooled(jdbcUrl, properties, 4)
+          : connectionSource(dataSource, jdbcUrl, properties);
       SqlNames.tableName("tableName", tableName);
       SqlNames.identifier("channel", channel);
       if (clock == null) {

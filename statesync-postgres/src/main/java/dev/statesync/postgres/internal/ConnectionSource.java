@@ -45,4 +45,13 @@ public interface ConnectionSource {
       return c;
     };
   }
+
+  /**
+   * As {@link #of(String, Properties)}, keeping up to {@code maxIdle} connections open between
+   * uses (validated before reuse after a pause), so each call does not pay for a new server
+   * process.
+   */
+  static ConnectionSource pooled(String url, Properties properties, int maxIdle) {
+    return new IdleConnectionPool(of(url, properties), maxIdle);
+  }
 }
