@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.random.RandomGenerator;
@@ -97,7 +98,7 @@ public final class PostgresInvalidationSubscriber implements InvalidationSubscri
     return current.firstListen().handle((ok, error) -> {
       if (error != null) {
         unsubscribe(sink);
-        throw new java.util.concurrent.CompletionException(error);
+        throw new CompletionException(error);
       }
       return subscription;
     });
