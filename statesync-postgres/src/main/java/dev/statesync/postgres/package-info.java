@@ -1,0 +1,7 @@
+/**
+ * The cross-host transport on PostgreSQL: {@link dev.statesync.postgres.PostgresStateStore}
+ * keeps each topic in a revisioned row and notifies on every committed write,
+ * {@link dev.statesync.postgres.PostgresInvalidationSubscriber} listens, and
+ * {@link dev.statesync.postgres.PostgresSnapshotProvider} reads the row for a handle.
+ */
+package dev.statesync.postgres;
