@@ -21,6 +21,7 @@ public final class Dispatcher {
   private long queuedBytes;
   private boolean scheduled;
   private boolean closed;
+  private boolean overflowPending;
   private Thread running;
 
   private record Event(Runnable task, boolean message, long bytes) {}
@@ -47,7 +48,17 @@ public final class Dispatcher {
         queue.removeIf(Event::message);
         queuedMessages = 0;
         queuedBytes = 0;
-        queue.add(new Event(overflowEvent, false, 0));
+        // One signal per episode: while the previous overflow event has not run yet, the
+        // listener has not seen anything since, so a second signal would say nothing new.
+        if (!overflowPending) {
+          overflowPending = true;
+          queue.add(new Event(() -> {
+            synchronized (this) {
+              overflowPending = false;
+            }
+            overflowEvent.run();
+          }, false, 0));
+        }
         scheduleLocked();
         return false;
       }

@@ -125,8 +125,11 @@ public final class ElectionCore implements Endpoint {
       closed = true;
       group.endpoints.remove(this);
       leadershipMayHaveChanged();
-      await.completeExceptionally(new ChannelClosedException("election \""
-          + group.cfg.name() + "\" is closed"));
+      ChannelClosedException closedEx = new ChannelClosedException("election \""
+          + group.cfg.name() + "\" is closed");
+      if (!await.completeExceptionally(closedEx)) {
+        await = CompletableFuture.failedFuture(closedEx);
+      }
       if (wasLeader && !group.endpoints.isEmpty()) {
         group.relinquishOffice();
       }

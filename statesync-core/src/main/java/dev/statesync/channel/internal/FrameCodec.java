@@ -39,12 +39,14 @@ public final class FrameCodec {
    * @param maxDataPayload the largest PUB/MSG payload this reader accepts
    */
   static void checkLength(int length, int maxDataPayload) {
-    if (length < Frame.HEADER_AFTER_LENGTH
-        || (long) length > (long) Frame.HEADER_AFTER_LENGTH + maxDataPayload
-        || length > Frame.HEADER_AFTER_LENGTH + Frame.MAX_DATA_PAYLOAD) {
+    // The per-type payload limit is checked once the type is known; here only the largest
+    // payload of any type bounds the allocation.
+    long max = Frame.HEADER_AFTER_LENGTH
+        + (long) Math.max(Frame.MAX_CONTROL_PAYLOAD, Math.min(maxDataPayload,
+            Frame.MAX_DATA_PAYLOAD));
+    if (length < Frame.HEADER_AFTER_LENGTH || length > max) {
       throw new ProtocolException("PROTOCOL", "frame length field held " + length
-          + ", allowed " + Frame.HEADER_AFTER_LENGTH + " .. "
-          + (Frame.HEADER_AFTER_LENGTH + (long) Math.min(maxDataPayload, Frame.MAX_DATA_PAYLOAD)));
+          + ", allowed " + Frame.HEADER_AFTER_LENGTH + " .. " + max);
     }
   }
 
