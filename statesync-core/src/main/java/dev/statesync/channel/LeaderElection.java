@@ -1,5 +1,6 @@
 package dev.statesync.channel;
 
+import dev.statesync.core.Subscription;
 import dev.statesync.channel.internal.ElectionCore;
 import java.util.Objects;
 import java.util.Optional;

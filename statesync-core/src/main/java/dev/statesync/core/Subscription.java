@@ -6,10 +6,16 @@ package dev.statesync.core;
  * {@link RevisionSyncHandle#addListener(SyncListener)}.
  */
 @FunctionalInterface
-public interface Subscription {
+public interface Subscription extends AutoCloseable {
   /**
    * Cancels the registration. The engine calls it at most once on a subscriber's subscription;
    * listener registrations may be cancelled any number of times, and only the first has an effect.
    */
   void unsubscribe();
+
+  /** Same as {@link #unsubscribe()}, so a registration can be held in try-with-resources. */
+  @Override
+  default void close() {
+    unsubscribe();
+  }
 }

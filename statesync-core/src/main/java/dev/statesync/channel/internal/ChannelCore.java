@@ -13,7 +13,7 @@ import dev.statesync.channel.MessageTooLargeException;
 import dev.statesync.channel.PostReceipt;
 import dev.statesync.channel.ResyncListener;
 import dev.statesync.channel.ResyncReason;
-import dev.statesync.channel.Subscription;
+import dev.statesync.core.Subscription;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -8,7 +8,7 @@ import dev.statesync.channel.LeadershipListener;
 import dev.statesync.channel.MemberInfo;
 import dev.statesync.channel.Message;
 import dev.statesync.channel.ResyncReason;
-import dev.statesync.channel.Subscription;
+import dev.statesync.core.Subscription;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;

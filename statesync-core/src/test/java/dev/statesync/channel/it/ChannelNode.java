@@ -74,6 +74,8 @@ public final class ChannelNode {
 
   private static void open(String[] a) {
     ChannelOptions.Builder b = ChannelOptions.builder().leaderTimeout(Duration.ofMillis(1000))
+        // A clean close flushes everything within closeTimeout; on 2 loaded cores 1 s is too tight.
+        .closeTimeout(Duration.ofSeconds(10))
         .heartbeatInterval(Duration.ofMillis(200)).openTimeout(Duration.ofSeconds(10));
     if (a.length > 2 && a[2].equals("tcp")) {
       b.transport(Transport.TCP);
