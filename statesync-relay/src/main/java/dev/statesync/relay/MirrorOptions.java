@@ -1,0 +1,105 @@
+package dev.statesync.relay;
+
+import dev.statesync.channel.ChannelOptions;
+import java.time.Duration;
+import java.util.Objects;
+
+/** Options of a {@link StreamMirror}; immutable, from {@link #builder()}. */
+public final class MirrorOptions {
+  private final ChannelOptions channelOptions;
+  private final Duration stateRequestTimeout;
+  private final Duration stateRequestRetry;
+  private final int maxRetainedStreams;
+
+  private MirrorOptions(Builder b) {
+    this.channelOptions = b.channelOptions;
+    this.stateRequestTimeout = b.stateRequestTimeout;
+    this.stateRequestRetry = b.stateRequestRetry;
+    this.maxRetainedStreams = b.maxRetainedStreams;
+  }
+
+  /** A builder with the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The defaults: default channel options, 250 ms, 2 s, 16 streams. */
+  public static MirrorOptions defaults() {
+    return builder().build();
+  }
+
+  /** The options of the mirror's channel instance. */
+  public ChannelOptions channelOptions() {
+    return channelOptions;
+  }
+
+  /** How long {@link StreamMirror#awaitSynced()} waits for a source to answer; default 250 ms. */
+  public Duration stateRequestTimeout() {
+    return stateRequestTimeout;
+  }
+
+  /** How often an unanswered state request is repeated while its source is present; 2 s. */
+  public Duration stateRequestRetry() {
+    return stateRequestRetry;
+  }
+
+  /** How many finished streams of closed sources are retained; default 16. */
+  public int maxRetainedStreams() {
+    return maxRetainedStreams;
+  }
+
+  /** Builds {@link MirrorOptions}; {@link #build()} validates. */
+  public static final class Builder {
+    private ChannelOptions channelOptions = ChannelOptions.defaults();
+    private Duration stateRequestTimeout = Duration.ofMillis(250);
+    private Duration stateRequestRetry = Duration.ofSeconds(2);
+    private int maxRetainedStreams = 16;
+
+    private Builder() {}
+
+    /** Sets the channel options (runtime directory, executor, limits). */
+    public Builder channelOptions(ChannelOptions options) {
+      this.channelOptions = Objects.requireNonNull(options, "channelOptions");
+      return this;
+    }
+
+    /** Sets the state request timeout; must be positive. */
+    public Builder stateRequestTimeout(Duration d) {
+      this.stateRequestTimeout = Objects.requireNonNull(d, "stateRequestTimeout");
+      return this;
+    }
+
+    /** Sets the state request retry interval; must be at least 10 ms. */
+    public Builder stateRequestRetry(Duration d) {
+      this.stateRequestRetry = Objects.requireNonNull(d, "stateRequestRetry");
+      return this;
+    }
+
+    /** Sets how many streams are retained; at least 1. */
+    public Builder maxRetainedStreams(int n) {
+      this.maxRetainedStreams = n;
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @throws IllegalArgumentException naming the option and its range when a value is invalid
+     */
+    public MirrorOptions build() {
+      if (stateRequestTimeout.isNegative() || stateRequestTimeout.isZero()) {
+        throw new IllegalArgumentException(
+            "stateRequestTimeout must be > 0, got " + stateRequestTimeout);
+      }
+      if (stateRequestRetry.compareTo(Duration.ofMillis(10)) < 0) {
+        throw new IllegalArgumentException(
+            "stateRequestRetry must be >= 10 ms, got " + stateRequestRetry);
+      }
+      if (maxRetainedStreams < 1) {
+        throw new IllegalArgumentException(
+            "maxRetainedStreams must be >= 1, got " + maxRetainedStreams);
+      }
+      return new MirrorOptions(this);
+    }
+  }
+}
