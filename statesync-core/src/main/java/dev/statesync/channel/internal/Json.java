@@ -1,0 +1,52 @@
+package dev.statesync.channel.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** JSON for control payloads; a missing required field is a PROTOCOL error naming the field. */
+final class Json {
+  static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Json() {}
+
+  static ObjectNode object() {
+    return MAPPER.createObjectNode();
+  }
+
+  static byte[] bytes(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (IOException e) {
+      throw new IllegalStateException("JSON encoding failed", e);
+    }
+  }
+
+  static JsonNode parse(Frame f) {
+    ByteBuffer p = f.payload().duplicate();
+    byte[] b = new byte[p.remaining()];
+    p.get(b);
+    try {
+      JsonNode n = MAPPER.readTree(b);
+      if (n == null || !n.isObject()) {
+        throw new ProtocolException("PROTOCOL", Frame.typeName(f.type())
+            + " payload is not a JSON object");
+      }
+      return n;
+    } catch (IOException e) {
+      throw new ProtocolException("PROTOCOL", Frame.typeName(f.type())
+          + " payload is not valid JSON: " + e.getMessage());
+    }
+  }
+
+  static JsonNode required(JsonNode n, String field, int type) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      throw new ProtocolException("PROTOCOL", Frame.typeName(type) + " lacks field \"" + field
+          + "\"");
+    }
+    return v;
+  }
+}

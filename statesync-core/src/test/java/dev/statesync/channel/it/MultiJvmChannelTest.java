@@ -1,0 +1,272 @@
+package dev.statesync.channel.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Acceptance scenarios of the channel with real JVM processes (spec section 12). */
+class MultiJvmChannelTest {
+  static final Duration LONG = Duration.ofSeconds(20);
+  Path dir;
+  final List<Node> nodes = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() throws IOException {
+    dir = Files.createTempDirectory(Path.of("/tmp"), "sc").resolve("r");
+  }
+
+  @AfterEach
+  void tearDown() {
+    nodes.forEach(Node::close);
+  }
+
+  Node node() {
+    Node n = Node.start(dir);
+    nodes.add(n);
+    return n;
+  }
+
+  /** Starts a node and opens channel {@code name}, waiting until open returns. */
+  Node joined(String name) {
+    Node n = node();
+    n.send("open " + name);
+    n.await("opened", LONG);
+    return n;
+  }
+
+  static List<Long> counters(Node n, int i) {
+    return n.events("msg").stream().filter(e -> e.path("i").asInt() == i)
+        .map(e -> e.path("n").asLong()).collect(Collectors.toList());
+  }
+
+  @Test
+  void fanOutReachesEveryOtherMemberInOrderAndNeverTheSender() {
+    Node a = joined("fan");
+    Node b = joined("fan");
+    Node c = joined("fan");
+    a.send("post 0 1000 1024");
+    a.await("posted", LONG);
+    List<Long> expected = new ArrayList<>();
+    for (long k = 0; k < 1000; k++) {
+      expected.add(k);
+    }
+    Node.Await.until(LONG, () -> counters(b, 0).size() >= 1000 && counters(c, 0).size() >= 1000,
+        () -> "b=" + counters(b, 0).size() + " c=" + counters(c, 0).size());
+    assertEquals(expected, counters(b, 0));
+    assertEquals(expected, counters(c, 0));
+    assertTrue(b.events("msg").stream().allMatch(e -> e.path("len").asInt() == 1024));
+    assertEquals(0, a.events("msg").size(), "the sender never receives its own messages");
+    long last = 0;
+    for (JsonNode r : a.events("receipt")) {
+      assertTrue(r.path("seq").asLong() > last, "receipts strictly increase");
+      last = r.path("seq").asLong();
+    }
+    assertEquals(1000, a.events("receipt").size());
+  }
+
+  @Test
+  void instancesInTheSameJvmReceiveEachOtherButNotThemselves() {
+    Node jvm1 = joined("same");
+    jvm1.send("open same");
+    jvm1.await("opened", e -> e.path("i").asInt() == 1, LONG);
+    Node jvm2 = joined("same");
+    jvm1.send("post 0 1 16");
+    jvm1.await("posted", LONG);
+    jvm2.await("msg", LONG);
+    jvm1.await("msg", e -> e.path("i").asInt() == 1, LONG);
+    jvm1.send("post 1 1 16");
+    Node.Await.until(LONG, () -> jvm1.count("msg", e -> e.path("i").asInt() == 0) == 1
+        && jvm2.events("msg").size() == 2, () -> "second message not delivered");
+    assertEquals(1, jvm1.count("msg", e -> e.path("i").asInt() == 1), "Y never gets its own");
+    assertEquals(1, jvm1.count("msg", e -> e.path("i").asInt() == 0), "X never gets its own");
+  }
+
+  @Test
+  void aLateJoinerGetsMessagesPostedAfterItsOpenReturnedButNotBefore() {
+    Node a = joined("join");
+    a.send("post 0 1 16");
+    a.await("posted", LONG);
+    Node b = joined("join");
+    a.send("post 0 1 16");
+    b.await("msg", LONG);
+    assertEquals(1, b.events("msg").size());
+    assertEquals(0, b.events("resync").size());
+  }
+
+  @Test
+  void simultaneousStartElectsExactlyOneHub() throws IOException {
+    for (int round = 0; round < 3; round++) {
+      String name = "sim" + round;
+      List<Node> five = new ArrayList<>();
+      for (int k = 0; k < 5; k++) {
+        five.add(node());
+      }
+      for (Node n : five) {
+        n.await("ready", LONG);
+      }
+      for (Node n : five) {
+        n.send("open " + name);
+      }
+      for (Node n : five) {
+        n.await("opened", LONG);
+      }
+      Node.Await.until(Duration.ofSeconds(5), () -> {
+        List<JsonNode> states = five.stream().map(Node::state).collect(Collectors.toList());
+        long hubs = states.stream().filter(s -> s.path("channels").path(0).path("status")
+            .asText().equals("HUB")).count();
+        long followers = states.stream().filter(s -> s.path("channels").path(0).path("status")
+            .asText().equals("FOLLOWER")).count();
+        long epochs = states.stream().map(s -> s.path("channels").path(0).path("epoch").asLong())
+            .distinct().count();
+        return hubs == 1 && followers == 4 && epochs == 1;
+      }, () -> "not exactly one hub and four followers in one epoch");
+      for (Node n : five) {
+        n.close();
+      }
+    }
+  }
+
+  @Test
+  void killingTheHubElectsExactlyOneNewHubInTheNextEpochAndResyncsFollowers() {
+    Node hub = joined("kill");
+    List<Node> followers = List.of(joined("kill"), joined("kill"), joined("kill"));
+    assertEquals("HUB", hub.channelStatus());
+    long epoch = hub.state().path("channels").path(0).path("epoch").asLong();
+    hub.send("post 0 10 64");
+    for (Node f : followers) {
+      f.await("msg", e -> e.path("n").asLong() == 9, LONG);
+    }
+    long killedAt = System.nanoTime();
+    hub.kill9();
+    Node.Await.until(Duration.ofSeconds(3), () -> {
+      long hubs = followers.stream().filter(f -> f.channelStatus().equals("HUB")).count();
+      long inNewEpoch = followers.stream().filter(f -> f.state().path("channels").path(0)
+          .path("epoch").asLong() == epoch + 1).count();
+      long followerCount = followers.stream()
+          .filter(f -> f.channelStatus().equals("FOLLOWER")).count();
+      return hubs == 1 && followerCount == 2 && inNewEpoch == 3;
+    }, () -> "no single new hub in epoch " + (epoch + 1));
+    long failoverMs = (System.nanoTime() - killedAt) / 1_000_000;
+    for (Node f : followers) {
+      f.await("left", e -> e.path("pid").asLong() == hub.pid && !e.path("clean").asBoolean(),
+          LONG);
+      f.await("resync", LONG);
+      assertEquals(1, f.count("resync", e -> e.path("reason").asText().equals("LEADER_LOST")),
+          "exactly one LEADER_LOST resync");
+      assertEquals(1, f.events("resync").size());
+    }
+    Node poster = followers.get(0);
+    poster.send("post 0 1 64");
+    for (Node f : followers.subList(1, 3)) {
+      f.await("msg", e -> e.path("epoch").asLong() == epoch + 1, LONG);
+    }
+    assertTrue(failoverMs < 3000, "failover took " + failoverMs + " ms");
+  }
+
+  @Test
+  void aStoppedHubIsReportedUnresponsiveButNeverReplaced() {
+    Node hub = joined("stop");
+    Node f1 = joined("stop");
+    Node f2 = joined("stop");
+    long epoch = hub.state().path("channels").path(0).path("epoch").asLong();
+    hub.signal("STOP");
+    // leaderTimeout is 1 s in ChannelNode.
+    f1.await("status", e -> e.path("status").asText().equals("UNRESPONSIVE"),
+        Duration.ofSeconds(4));
+    f2.await("status", e -> e.path("status").asText().equals("UNRESPONSIVE"),
+        Duration.ofSeconds(4));
+    assertTrue(Node.Await.never(Duration.ofSeconds(3), () -> f1.channelStatus().equals("HUB")
+        || f2.channelStatus().equals("HUB")), "a second hub appeared while the first was stopped");
+    hub.signal("CONT");
+    Node.Await.until(Duration.ofSeconds(4), () -> f1.channelStatus().equals("FOLLOWER")
+        && f2.channelStatus().equals("FOLLOWER"), () -> "followers did not recover");
+    assertEquals(epoch, f1.state().path("channels").path(0).path("epoch").asLong());
+    assertEquals("HUB", hub.channelStatus());
+  }
+
+  @Test
+  void concurrentPublishersAreSeenInOneTotalOrder() {
+    List<Node> ns = List.of(joined("order"), joined("order"), joined("order"));
+    for (Node n : ns) {
+      n.send("post 0 500 32");
+    }
+    for (Node n : ns) {
+      n.await("posted", LONG);
+    }
+    Node.Await.until(LONG, () -> ns.stream().allMatch(n -> n.events("msg").size() >= 1000),
+        () -> "not all messages arrived");
+    Map<Long, String> bySeq = new HashMap<>();
+    for (Node n : ns) {
+      long last = 0;
+      Map<String, Long> lastOriginSeq = new HashMap<>();
+      for (JsonNode m : n.events("msg")) {
+        long seq = m.path("seq").asLong();
+        assertTrue(seq > last, "seqs increase at every receiver");
+        last = seq;
+        String id = m.path("origin").asText() + "/" + m.path("originSeq").asLong();
+        String prev = bySeq.putIfAbsent(seq, id);
+        assertTrue(prev == null || prev.equals(id), "same seq names the same message everywhere");
+        long os = m.path("originSeq").asLong();
+        assertTrue(os > lastOriginSeq.getOrDefault(m.path("origin").asText(), 0L),
+            "per-origin FIFO");
+        lastOriginSeq.put(m.path("origin").asText(), os);
+      }
+      assertEquals(1000, n.events("msg").size());
+    }
+    assertEquals(1500, bySeq.size());
+  }
+
+  @Test
+  void aCleanCloseHandsOverWithoutResyncAndLosesNothing() {
+    Node hub = joined("clean");
+    Node f1 = joined("clean");
+    Node f2 = joined("clean");
+    long epoch = hub.state().path("channels").path(0).path("epoch").asLong();
+    hub.send("post 0 500 64");
+    hub.send("close 0");
+    hub.await("closed", LONG);
+    for (Node f : List.of(f1, f2)) {
+      Node.Await.until(LONG, () -> f.events("msg").size() >= 500, () -> "lost messages");
+      f.await("left", e -> e.path("pid").asLong() == hub.pid && e.path("clean").asBoolean(),
+          LONG);
+    }
+    Node.Await.until(Duration.ofSeconds(2), () -> (f1.channelStatus().equals("HUB")
+        || f2.channelStatus().equals("HUB")), () -> "no new hub");
+    Node newHub = f1.channelStatus().equals("HUB") ? f1 : f2;
+    assertEquals(epoch + 1, newHub.state().path("channels").path(0).path("epoch").asLong());
+    assertEquals(0, f1.events("resync").size() + f2.events("resync").size());
+    assertEquals(500, f1.events("msg").size());
+  }
+
+  @Test
+  void aStaleSocketLeftByAKilledHubIsReplaced() {
+    Node only = joined("stale");
+    long epoch = only.state().path("channels").path(0).path("epoch").asLong();
+    only.kill9();
+    try (var files = Files.list(dir)) {
+      List<String> names = files.map(p -> p.getFileName().toString()).collect(Collectors.toList());
+      assertTrue(names.stream().anyMatch(s -> s.endsWith(".sock")), "socket left behind");
+      assertTrue(names.stream().anyMatch(s -> s.endsWith(".addr")), "address left behind");
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    Node next = joined("stale");
+    assertEquals("HUB", next.channelStatus());
+    assertEquals(epoch + 1, next.state().path("channels").path(0).path("epoch").asLong());
+    Node follower = joined("stale");
+    assertEquals("FOLLOWER", follower.channelStatus());
+  }
+}
