@@ -10,6 +10,7 @@ import dev.statesync.core.TimeSource;
 import dev.statesync.core.Topics;
 import dev.statesync.core.logging.Logger;
 import dev.statesync.core.logging.Loggers;
+import dev.statesync.persistence.peer.CrossProcessOptions;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -46,6 +47,7 @@ public final class PersistenceOptions<T> {
   private final TaskScheduler scheduler;
   private final RandomGenerator random;
   private final Limits limits;
+  private final CrossProcessOptions crossProcessSync;
 
   private PersistenceOptions(Builder<T> b, JsonCodec<T> codec, int schemaVersion) {
     this.storage = b.storage;
@@ -69,6 +71,7 @@ public final class PersistenceOptions<T> {
     this.scheduler = b.scheduler;
     this.random = b.random != null ? b.random : new SplittableRandom();
     this.limits = b.limits;
+    this.crossProcessSync = b.crossProcessSync;
   }
 
   /** Returns an empty builder. */
@@ -181,6 +184,11 @@ public final class PersistenceOptions<T> {
     return limits;
   }
 
+  /** Cross-process sync; empty (the default) when disabled. */
+  public Optional<CrossProcessOptions> crossProcessSync() {
+    return Optional.ofNullable(crossProcessSync);
+  }
+
   /**
    * Builds {@link PersistenceOptions}. Not thread-safe. Setters throw
    * {@link NullPointerException} naming a null argument.
@@ -212,6 +220,7 @@ public final class PersistenceOptions<T> {
     private TaskScheduler scheduler = TaskScheduler.shared();
     private RandomGenerator random;
     private Limits limits = Limits.defaults();
+    private CrossProcessOptions crossProcessSync;
 
     private Builder() {}
 
@@ -359,6 +368,28 @@ public final class PersistenceOptions<T> {
     public Builder<T> limits(Limits limits) {
       this.limits = Objects.requireNonNull(limits, "limits");
       return this;
+    }
+
+    /**
+     * Enables cross-process sync: saves are broadcast to, and received from, the other appliers
+     * of the same key on a host broadcast channel. The channel is opened when the applier is
+     * created and closed by its {@code close()}.
+     *
+     * @throws NullPointerException if {@code options} is null
+     */
+    public Builder<T> crossProcessSync(CrossProcessOptions options) {
+      this.crossProcessSync = Objects.requireNonNull(options, "crossProcessSync");
+      return this;
+    }
+
+    /**
+     * Enables cross-process sync on {@code channelName}, as
+     * {@code crossProcessSync(CrossProcessOptions.of(channelName, receiveUpdates,
+     * broadcastSaves))}.
+     */
+    public Builder<T> crossProcessSync(String channelName, boolean receiveUpdates,
+        boolean broadcastSaves) {
+      return crossProcessSync(CrossProcessOptions.of(channelName, receiveUpdates, broadcastSaves));
     }
 
     /**

@@ -182,6 +182,7 @@ public final class DefaultPersistenceApplier<T> implements PersistenceApplier<T>
     this.limits = options.limits();
     this.throttler = Throttler.create(options.saveThrottling(), this::onThrottlerFire, scheduler,
         time, e -> logger.error("save throttler could not schedule", Map.of("error", e.toString())));
+    options.crossProcessSync().ifPresent(cp -> PeerSync.install(this, options, cp));
   }
 
   @Override
