@@ -5,7 +5,7 @@ import dev.statesync.channel.MemberInfo;
 import dev.statesync.channel.MembershipListener;
 import dev.statesync.channel.Message;
 import dev.statesync.channel.ResyncReason;
-import dev.statesync.channel.Subscription;
+import dev.statesync.core.Subscription;
 import dev.statesync.relay.internal.SerialExecutor;
 import dev.statesync.relay.internal.Wire;
 import java.util.ArrayList;

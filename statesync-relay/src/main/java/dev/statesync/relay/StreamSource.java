@@ -6,7 +6,7 @@ import dev.statesync.channel.ChannelStatus;
 import dev.statesync.channel.Message;
 import dev.statesync.channel.PostReceipt;
 import dev.statesync.channel.ResyncReason;
-import dev.statesync.channel.Subscription;
+import dev.statesync.core.Subscription;
 import dev.statesync.relay.internal.SerialExecutor;
 import dev.statesync.relay.internal.TextSanitizer;
 import dev.statesync.relay.internal.Wire;
