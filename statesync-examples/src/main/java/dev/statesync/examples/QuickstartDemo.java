@@ -7,10 +7,10 @@ import dev.statesync.core.InvalidationSubscriber;
 import dev.statesync.core.Revision;
 import dev.statesync.core.RevisionSyncHandle;
 import dev.statesync.core.RevisionSyncOptions;
-import dev.statesync.core.SnapshotApplier;
 import dev.statesync.core.SnapshotEnvelope;
 import dev.statesync.core.SnapshotProvider;
 import dev.statesync.core.StateSync;
+import dev.statesync.core.apply.StateHolder;
 import dev.statesync.core.SyncStats;
 import dev.statesync.core.json.ProtocolCodec;
 import dev.statesync.core.logging.ConsoleLoggerOptions;
@@ -91,7 +91,7 @@ public final class QuickstartDemo {
   }
 
   /** One window: a handle and the settings it shows. */
-  record Window(String id, RevisionSyncHandle<Settings> sync, AtomicReference<Settings> shown) {}
+  record Window(String id, RevisionSyncHandle<Settings> sync, StateHolder<Settings> shown) {}
 
   private QuickstartDemo() {}
 
@@ -130,7 +130,7 @@ public final class QuickstartDemo {
     SourceOfTruth source = new SourceOfTruth();
     List<Window> windows = new ArrayList<>();
     for (String id : List.of("main", "settings", "reader")) {
-      AtomicReference<Settings> shown = new AtomicReference<>();
+      StateHolder<Settings> shown = StateHolder.create();
       RevisionSyncHandle<Settings> sync = StateSync.createRevisionSync(
           RevisionSyncOptions.<Settings>builder()
               .topic("settings")
@@ -138,7 +138,7 @@ public final class QuickstartDemo {
               .ignoreOwnEvents(true) // safe: every write below offers its write response
               .subscriber(source.subscriber())
               .provider(source.provider())
-              .applier(SnapshotApplier.ofData(shown::set))
+              .applier(shown.applier())
               .logger(Loggers.tagLogger(switchable, Map.of("windowId", id)))
               .build());
       windows.add(new Window(id, sync, shown));
