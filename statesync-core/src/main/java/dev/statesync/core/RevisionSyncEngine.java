@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * The revision sync state machine behind {@link RevisionSyncHandle}.
@@ -352,34 +353,17 @@ final class RevisionSyncEngine<T> implements RevisionSyncHandle<T> {
 
     @Override
     public void acceptJson(String json) {
-      if (inert || status == SyncStatus.STOPPED) {
-        return;
-      }
-      try {
-        if (json == null) {
-          serial.execute(() -> emit(error(SyncPhase.INVALIDATION, new NullPointerException("json"))));
-          return;
-        }
-        Optional<String> peeked = options.codec().peekTopic(json);
-        if (peeked.isPresent() && !peeked.get().equals(topic)) {
-          ignoreOtherTopic(peeked.get());
-          return;
-        }
-        InvalidationEvent event;
-        try {
-          event = options.codec().decodeEvent(json);
-        } catch (ProtocolException e) {
-          reportProtocol(e, json);
-          return;
-        }
-        onEvent(event, json);
-      } catch (Throwable t) {
-        reportEventFailure(null, t);
-      }
+      acceptRaw(json, options.codec()::peekTopic, options.codec()::decodeEvent, json);
     }
 
     @Override
     public void acceptJson(byte[] json) {
+      acceptRaw(json, options.codec()::peekTopic, options.codec()::decodeEvent, null);
+    }
+
+    /** CORE-36 step 3 for raw JSON of either form; {@code rawText} is the input when it is text. */
+    private <J> void acceptRaw(J json, Function<J, Optional<String>> peek,
+        Function<J, InvalidationEvent> decode, String rawText) {
       if (inert || status == SyncStatus.STOPPED) {
         return;
       }
@@ -388,19 +372,19 @@ final class RevisionSyncEngine<T> implements RevisionSyncHandle<T> {
           serial.execute(() -> emit(error(SyncPhase.INVALIDATION, new NullPointerException("json"))));
           return;
         }
-        Optional<String> peeked = options.codec().peekTopic(json);
+        Optional<String> peeked = peek.apply(json);
         if (peeked.isPresent() && !peeked.get().equals(topic)) {
           ignoreOtherTopic(peeked.get());
           return;
         }
         InvalidationEvent event;
         try {
-          event = options.codec().decodeEvent(json);
+          event = decode.apply(json);
         } catch (ProtocolException e) {
-          reportProtocol(e, e.rawInput().orElse(null));
+          reportProtocol(e, rawText != null ? rawText : e.rawInput().orElse(null));
           return;
         }
-        onEvent(event, null);
+        onEvent(event, rawText);
       } catch (Throwable t) {
         reportEventFailure(null, t);
       }
