@@ -945,12 +945,11 @@ final class RevisionSyncEngine<T> implements RevisionSyncHandle<T> {
       sourceEvent = p.rawInput().orElse(null);
       snapshotRevision = p.rawRevision().orElse(null);
     }
-    String eventRevision = null;
     if (phase == SyncPhase.REFRESH) {
       attemptField = null;
     }
     return new SyncErrorContext(phase, topic, t, sourceEvent, s.revision(), s.epoch(),
-        eventRevision, snapshotRevision, env == null ? null : env.epochOrNull(), null,
+        null, snapshotRevision, env == null ? null : env.epochOrNull(), null,
         attemptField, willRetry, willRetry ? nextDelayMs : null);
   }
 

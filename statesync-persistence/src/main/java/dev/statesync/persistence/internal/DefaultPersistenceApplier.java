@@ -553,13 +553,6 @@ public final class DefaultPersistenceApplier<T> implements PersistenceApplier<T>
       }
       handle = h;
     }
-    attachHook.run();
-  }
-
-  private volatile Runnable attachHook = () -> { };
-
-  void setAttachHook(Runnable hook) {
-    this.attachHook = hook;
   }
 
   RevisionSyncHandle<T> handle() {
