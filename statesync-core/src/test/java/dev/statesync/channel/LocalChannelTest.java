@@ -79,12 +79,14 @@ class LocalChannelTest {
         BroadcastChannel z = BroadcastChannel.open("slow",
             opts("s").listenerQueueMessages(100_000).build())) {
       CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch blocked = new CountDownLatch(1);
       List<Long> yGot = new CopyOnWriteArrayList<>();
       List<ResyncReason> yResyncs = new CopyOnWriteArrayList<>();
       List<Long> zGot = new CopyOnWriteArrayList<>();
       y.subscribe(m -> {
+        blocked.countDown();
         try {
-          release.await(10, TimeUnit.SECONDS);
+          release.await(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
@@ -92,7 +94,11 @@ class LocalChannelTest {
       });
       y.onResync(yResyncs::add);
       z.subscribe(m -> zGot.add(m.seq()));
-      for (int i = 0; i < 2000; i++) {
+      // The scenario starts with Y's listener already blocked: otherwise its dispatcher could
+      // run the first overflow signal, take one message, block and overflow a second time.
+      x.post(new byte[16]).get(5, TimeUnit.SECONDS);
+      assertTrue(blocked.await(5, TimeUnit.SECONDS), "Y's listener is blocked");
+      for (int i = 1; i < 2000; i++) {
         x.post(new byte[16]);
       }
       awaitCondition(Duration.ofSeconds(10), () -> zGot.size() == 2000);

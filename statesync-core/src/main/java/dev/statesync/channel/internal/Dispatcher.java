@@ -38,7 +38,11 @@ public final class Dispatcher {
     this.overflowEvent = overflowEvent;
   }
 
-  /** Queues a message callback; returns false when the queue overflowed (and was reset). */
+  /**
+   * Queues a message callback. Returns false when this call overflowed the queue and started a
+   * new overflow episode (the caller logs once per episode); true otherwise, including for
+   * messages discarded while an episode's signal is still pending.
+   */
   public boolean enqueueMessage(Runnable task, long bytes) {
     synchronized (this) {
       if (closed) {
@@ -50,15 +54,16 @@ public final class Dispatcher {
         queuedBytes = 0;
         // One signal per episode: while the previous overflow event has not run yet, the
         // listener has not seen anything since, so a second signal would say nothing new.
-        if (!overflowPending) {
-          overflowPending = true;
-          queue.add(new Event(() -> {
-            synchronized (this) {
-              overflowPending = false;
-            }
-            overflowEvent.run();
-          }, false, 0));
+        if (overflowPending) {
+          return true;
         }
+        overflowPending = true;
+        queue.add(new Event(() -> {
+          synchronized (this) {
+            overflowPending = false;
+          }
+          overflowEvent.run();
+        }, false, 0));
         scheduleLocked();
         return false;
       }
