@@ -6,19 +6,15 @@ import dev.statesync.examples.support.ChildProcess;
 import dev.statesync.examples.support.ChildProcess.ChildFailedException;
 import dev.statesync.examples.support.Settings;
 import dev.statesync.examples.support.SettingsBackend;
-import java.io.IOException;
+import dev.statesync.examples.support.TempDir;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The main demo: an embedded source of truth (HTTP + SSE) in this process and three "window"
@@ -46,16 +42,14 @@ public final class MainDemo {
 
   private final PrintStream out;
   private final SettingsBackend backend;
-  private final Path work;
-  private final Path runtimeDir;
+  private final TempDir work;
   private final Map<String, ChildProcess> windows = new LinkedHashMap<>();
   private volatile boolean echo = true;
 
-  private MainDemo(PrintStream out, SettingsBackend backend, Path work) {
+  private MainDemo(PrintStream out, SettingsBackend backend, TempDir work) {
     this.out = out;
     this.backend = backend;
     this.work = work;
-    this.runtimeDir = work.resolve("run");
   }
 
   /** Runs the demo; exits 0 if every window converged, 1 otherwise. */
@@ -66,16 +60,8 @@ public final class MainDemo {
   /** Runs the demo, printing to {@code out}; returns true if every window converged. */
   public static boolean run(PrintStream out) {
     long started = System.nanoTime();
-    Path work;
-    try {
-      // Short path: the host channel's Unix socket lives under it.
-      work = Files.createTempDirectory("ssdemo-");
-      Files.createDirectory(work.resolve("run"),
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the demo's temporary directory", e);
-    }
-    try (SettingsBackend backend = SettingsBackend.start(Settings.defaults())) {
+    try (TempDir work = TempDir.create("ssdemo-");
+        SettingsBackend backend = SettingsBackend.start(Settings.defaults())) {
       MainDemo demo = new MainDemo(out, backend, work);
       try {
         boolean converged = demo.scenario();
@@ -88,8 +74,6 @@ public final class MainDemo {
         demo.echo = false;
         demo.windows.values().forEach(ChildProcess::close);
       }
-    } finally {
-      deleteTree(work);
     }
   }
 
@@ -211,9 +195,9 @@ public final class MainDemo {
   }
 
   private ChildProcess launch(String id) {
-    Path storage = work.resolve("windows").resolve(id);
+    Path storage = work.path().resolve("windows").resolve(id);
     ChildProcess c = ChildProcess.start(id, DemoWindow.class,
-        List.of("-Dstatesync.runtimeDir=" + runtimeDir),
+        List.of("-Dstatesync.runtimeDir=" + work.runtimeDir()),
         List.of(id, backend.snapshotUri().toString(), backend.eventsUri().toString(),
             storage.toString()),
         this::print);
@@ -269,13 +253,5 @@ public final class MainDemo {
 
   static String fit(String line) {
     return line.length() <= WIDTH ? line : line.substring(0, WIDTH - 1) + "…";
-  }
-
-  private static void deleteTree(Path root) {
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // A temporary directory left behind is harmless; the OS cleans it up.
-    }
   }
 }
