@@ -3,17 +3,16 @@ package dev.statesync.examples;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.statesync.core.ApplyOrigin;
 import dev.statesync.core.RevisionSyncHandle;
-import dev.statesync.core.RevisionSyncOptions;
 import dev.statesync.core.SnapshotApplier;
 import dev.statesync.core.SnapshotEnvelope;
-import dev.statesync.core.StateSync;
 import dev.statesync.examples.support.ChildProcess;
 import dev.statesync.examples.support.CommandLoop;
 import dev.statesync.examples.support.Reports;
 import dev.statesync.examples.support.Settings;
 import dev.statesync.examples.support.SettingsBackend;
 import dev.statesync.examples.support.SettingsClient;
-import dev.statesync.examples.support.SimpleSseSubscriber;
+import dev.statesync.relay.HttpRevisionSync;
+import dev.statesync.relay.HttpRevisionSyncOptions;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
@@ -23,8 +22,8 @@ import java.util.List;
  * Recipe: settings kept in sync across processes, with the backend as the source of truth.
  *
  * <p>This process hosts the backend (HTTP + SSE). Two viewer JVMs (this class, started with
- * {@code viewer}) each run one handle: invalidations over SSE, snapshots over HTTP, an applier
- * that prints what the viewer shows. An administrator changes the settings on the server; both
+ * {@code viewer}) each run one handle made by {@code HttpRevisionSync.createHttpRevisionSync}:
+ * invalidations over SSE, snapshots over HTTP, an applier that prints what the viewer shows. An administrator changes the settings on the server; both
  * viewers follow. Then {@code viewer-1} writes: it offers its write response, so it shows its
  * change at once, and its echo costs it no fetch; {@code viewer-2} follows through the backend.
  */
@@ -78,18 +77,19 @@ public final class SettingsAcrossProcesses {
   private static void viewer(String name, URI settingsUri, URI eventsUri) {
     Reports reports = new Reports(System.out);
     SettingsClient client = new SettingsClient(settingsUri, name);
-    try (RevisionSyncHandle<Settings> sync = StateSync.createRevisionSync(
-        RevisionSyncOptions.<Settings>builder()
+    try (RevisionSyncHandle<Settings> sync = HttpRevisionSync.createHttpRevisionSync(
+        HttpRevisionSyncOptions.<Settings>builder()
             .topic(SettingsBackend.TOPIC)
-            .sourceId(name)
-            .ignoreOwnEvents(true) // safe: every write of this viewer offers its response
-            .subscriber(new SimpleSseSubscriber(eventsUri))
-            .provider(client.provider())
+            .sseUri(eventsUri)
+            .snapshotUri(settingsUri)
+            .dataType(Settings.class)
             .applier(SnapshotApplier.of(env -> {
               System.out.printf("[%s] shows %s (revision %s)%n", name, env.data(),
                   env.revision());
               reports.send(reports.of("shown").put("revision", env.revision().unsignedBits()));
             }))
+            // safe: every write of this viewer offers its response
+            .engineOptions(engine -> engine.sourceId(name).ignoreOwnEvents(true))
             .build())) {
       sync.start().join();
       reports.send(reports.of("ready"));

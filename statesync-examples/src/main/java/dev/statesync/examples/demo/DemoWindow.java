@@ -1,8 +1,9 @@
 package dev.statesync.examples.demo;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.statesync.channel.LeaderElection;
 import dev.statesync.core.ApplyOrigin;
+import dev.statesync.core.InvalidationSink;
+import dev.statesync.core.InvalidationSubscriber;
 import dev.statesync.core.Revision;
 import dev.statesync.core.RevisionSyncHandle;
 import dev.statesync.core.RevisionSyncOptions;
@@ -18,13 +19,15 @@ import dev.statesync.examples.support.Reports;
 import dev.statesync.examples.support.Settings;
 import dev.statesync.examples.support.SettingsBackend;
 import dev.statesync.examples.support.SettingsClient;
-import dev.statesync.examples.support.SimpleSseSubscriber;
 import dev.statesync.persistence.LoadResult;
 import dev.statesync.persistence.Persistence;
 import dev.statesync.persistence.PersistenceApplier;
 import dev.statesync.persistence.PersistenceOptions;
 import dev.statesync.persistence.file.FileStorageBackend;
 import dev.statesync.persistence.peer.CrossProcessOptions;
+import dev.statesync.relay.HttpSnapshotProvider;
+import dev.statesync.relay.SseCoordinator;
+import dev.statesync.relay.SseOptions;
 import dev.statesync.relay.StreamMirror;
 import dev.statesync.relay.StreamSource;
 import dev.statesync.relay.StreamState;
@@ -41,6 +44,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,7 +56,12 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One "window" of the main demo, in its own JVM: a revision sync handle on the backend's topic
  * with the tagged console logger, file-backed persistence with cross-process save sync, a seat in
- * the host's leader election, and (for {@code main} and {@code reader}) the live text stream.
+ * the host's SSE coordinator, and (for {@code main} and {@code reader}) the live text stream.
+ *
+ * <p>The window's invalidations come from the host's {@link SseCoordinator}: only the leader
+ * process holds the SSE connection and relays its events over the host channel; when it dies,
+ * the next window leads within milliseconds, reconnects with {@code Last-Event-ID}, and every
+ * window fetches once to catch up.
  *
  * <p>Arguments: {@code windowId settingsUri eventsUri storageDir}. The runtime directory of the
  * host channel comes from {@code -Dstatesync.runtimeDir}. Commands arrive on stdin as
@@ -62,7 +71,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class DemoWindow {
   static final String STREAM_CHANNEL = "demo-stream";
-  static final String ELECTION = "demo-leader";
+  static final String SSE_CHANNEL = "demo-sse";
   static final String SAVE_SYNC_CHANNEL = "demo-settings";
 
   private final String id;
@@ -79,13 +88,17 @@ public final class DemoWindow {
         t.setDaemon(true);
         return t;
       });
-  private LeaderElection election;
+  private final SseCoordinator coordinator = new SseCoordinator();
+  private final URI eventsUri;
+  private volatile InvalidationSink sink;
+  private volatile boolean leading;
   private StreamSource source;
   private StreamMirror mirror;
   private StreamState lastShown;
 
   private DemoWindow(String id, URI settingsUri, URI eventsUri, Path storageDir) {
     this.id = id;
+    this.eventsUri = eventsUri;
     this.log = Loggers.tagLogger(console, Map.of("windowId", id));
     this.client = new SettingsClient(settingsUri, id);
     persistence = Persistence.createPersistenceApplier(PersistenceOptions.<Settings>builder()
@@ -100,8 +113,8 @@ public final class DemoWindow {
         .topic(SettingsBackend.TOPIC)
         .sourceId(id)
         .ignoreOwnEvents(true) // safe: this window offers the response of every write it makes
-        .subscriber(new SimpleSseSubscriber(eventsUri))
-        .provider(client.provider())
+        .subscriber(hostSubscriber())
+        .provider(HttpSnapshotProvider.builder(settingsUri, Settings.class).build())
         // A burst of events becomes one fetch 30 ms after the last, or every 300 ms at least.
         .throttling(ThrottlingOptions.builder().debounceMs(30).maxWaitMs(300).build())
         .applier(persistence)
@@ -132,6 +145,29 @@ public final class DemoWindow {
   }
 
   private void open() {
+    // The host's one SSE connection: the first window to connect leads and holds it; the
+    // others receive its events over the host channel.
+    coordinator.connect(SseOptions.builder(eventsUri)
+        .eventTypes(Set.of("invalidation"))
+        .channelName(SSE_CHANNEL)
+        .onEvent(e -> {
+          InvalidationSink s = sink;
+          if (s != null) {
+            s.acceptJson(e.rawData());
+          }
+        })
+        .onConnectionChange(up -> {
+          InvalidationSink s = sink;
+          if (up && s != null) {
+            s.resync(); // events may have been missed while no leader held the stream
+          }
+          if (up && coordinator.isLeader() && !leading) {
+            leading = true;
+            reports.send(reports.of("leader").put("atMicros", nowMicros()));
+          }
+        })
+        .logger(log)
+        .build());
     LoadResult<Settings> cached = persistence.hydrate().join();
     reports.send(reports.of("hydrated")
         .put("outcome", cached.outcome().name())
@@ -143,11 +179,6 @@ public final class DemoWindow {
         .put("revision", sync.localRevision().toString())
         .put("shown", String.valueOf(shown.get()))
         .put("ms", msSinceJvmStart()));
-    election = LeaderElection.open(ELECTION);
-    // Completes at once if this window leads, else when it takes over (a demo window never
-    // gives leadership up while it lives).
-    election.awaitLeadership().thenAcceptAsync(epoch -> reports.send(reports.of("leader")
-        .put("atMicros", nowMicros()).put("epoch", epoch)));
     if (id.equals("main")) {
       source = new StreamSource(id, null);
       source.broadcast(STREAM_CHANNEL);
@@ -319,7 +350,7 @@ public final class DemoWindow {
         .put("droppedSelf", s.droppedSelf())
         .put("eventsReceived", s.eventsReceived())
         .put("peerApplied", persistence.stats().peerApplied())
-        .put("leader", election != null && election.isLeader());
+        .put("leader", coordinator.isLeader());
   }
 
   private void close() {
@@ -332,9 +363,15 @@ public final class DemoWindow {
     }
     sync.close();
     persistence.close();
-    if (election != null) {
-      election.close();
-    }
+    coordinator.close();
+  }
+
+  /** Invalidations relayed by the host's SSE coordinator, for this window's handle. */
+  private InvalidationSubscriber hostSubscriber() {
+    return InvalidationSubscriber.of(s -> {
+      sink = s;
+      return () -> sink = null;
+    });
   }
 
   private static long msSinceJvmStart() {

@@ -94,7 +94,9 @@ public final class MainDemo {
           h.path("outcome").asText().toLowerCase().replace('_', ' '), h.path("ms").asLong(),
           r.path("revision").asText(), r.path("ms").asLong()));
     }
-    note("'main' leads the host election (LeaderElection \"" + DemoWindow.ELECTION + "\")");
+    note("'main' leads: it holds the host's one SSE connection (SseCoordinator),");
+    note("the others get its events over the host channel; backend SSE streams: "
+        + backend.eventStreamsOpened());
 
     headline("2. 'settings' writes; the others follow, it drops its own echo");
     ChildProcess settings = windows.get("settings");
@@ -126,8 +128,8 @@ public final class MainDemo {
           a.path("peerApplied").asLong() - b.path("peerApplied").asLong(),
           a.path("droppedStale").asLong() - b.path("droppedStale").asLong()));
     }
-    note("the 100 writes took " + burst.path("ms").asLong() + " ms; the backend served "
-        + reads + " snapshot reads since it started");
+    note("the 100 writes took " + burst.path("ms").asLong() + " ms; snapshot reads since the"
+        + " start: " + reads);
 
     headline("4. 'main' streams text live; 'reader' mirrors it as it is produced");
     windows.get("main").request("stream " + STREAM_TEXT, WAIT);
@@ -136,7 +138,7 @@ public final class MainDemo {
     note(streamOk ? "'reader' holds the same text, status " + done.path("status").asText()
         : "'reader' holds different text: " + done.path("text").asText());
 
-    headline("5. kill -9 the leader; another window takes over");
+    headline("5. kill -9 the leader; another window takes the SSE stream over");
     String leaderId = leader();
     ChildProcess old = windows.remove(leaderId);
     long killedAt = DemoWindow.nowMicros();
@@ -146,8 +148,10 @@ public final class MainDemo {
         r -> r.path("type").asText().equals("leader") && r.path("atMicros").asLong() > killedAt,
         WAIT, "a new leader");
     long tookOver = next.awaitReport("leader", WAIT).path("atMicros").asLong();
-    note(String.format("killed '%s' (pid %d); '%s' leads %.1f ms later", leaderId, old.pid(),
-        next.name(), (tookOver - killedAt) / 1000.0));
+    note(String.format("killed '%s' (pid %d); '%s' leads and holds a new SSE", leaderId,
+        old.pid(), next.name()));
+    note(String.format("connection %.1f ms later (SSE streams opened in all: %d)",
+        (tookOver - killedAt) / 1000.0, backend.eventStreamsOpened()));
     rev = windows.get("reader").request("write solarized 16", WAIT).path("revision").asText();
     awaitAll(rev);
     note("a write from 'reader' reaches the survivors: revision " + rev);

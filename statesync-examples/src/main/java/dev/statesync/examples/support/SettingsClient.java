@@ -3,7 +3,6 @@ package dev.statesync.examples.support;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.statesync.core.SnapshotEnvelope;
-import dev.statesync.core.SnapshotProvider;
 import dev.statesync.core.json.ProtocolCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,8 +14,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The application side of {@link SettingsBackend}'s HTTP API: reads snapshots for the engine and
- * writes settings, returning the write response so the writer can offer it to its handle.
+ * The write side of {@link SettingsBackend}'s HTTP API: posts settings and returns the write
+ * response, so the writer can offer it to its handle. (Reads are the library's
+ * {@code HttpSnapshotProvider}.)
  */
 public final class SettingsClient {
   private final HttpClient http = HttpClient.newBuilder()
@@ -33,15 +33,6 @@ public final class SettingsClient {
   public SettingsClient(URI settingsUri, String sourceId) {
     this.settingsUri = settingsUri;
     this.sourceId = sourceId;
-  }
-
-  /** A provider that GETs the snapshot; a status other than 200 fails the fetch. */
-  public SnapshotProvider<Settings> provider() {
-    return SnapshotProvider.json(() -> http.sendAsync(
-            HttpRequest.newBuilder(settingsUri).timeout(Duration.ofSeconds(10))
-                .header("Accept", "application/json").GET().build(),
-            HttpResponse.BodyHandlers.ofString())
-        .thenApply(SettingsClient::body), Settings.class, codec);
   }
 
   /**

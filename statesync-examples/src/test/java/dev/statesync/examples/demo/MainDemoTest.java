@@ -30,7 +30,10 @@ class MainDemoTest {
     // The stream reached the reader whole, a new leader took over, the restart read the disk.
     assertTrue(out.contains("'reader' holds the same text, status DONE"), out);
     assertTrue(lines.stream().anyMatch(l -> l.matches(
-        "   killed 'main' \\(pid \\d+\\); '(settings|reader)' leads [0-9.]+ ms later")), out);
+        "   killed 'main' \\(pid \\d+\\); '(settings|reader)' leads and holds a new SSE")), out);
+    assertTrue(lines.stream().anyMatch(l -> l.matches(
+        "   connection [0-9.]+ ms later \\(SSE streams opened in all: 2\\)")), out);
+    assertTrue(out.contains("backend SSE streams: 1"), out);
     assertTrue(lines.stream().anyMatch(l -> l.matches(
         "   disk: revision 10\\d \\(dark/\\d+\\) shown \\d+ ms after JVM start")), out);
     for (String id : MainDemo.WINDOWS) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.statesync.core.Revision;
 import dev.statesync.core.SnapshotEnvelope;
+import dev.statesync.relay.HttpSnapshotProvider;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +22,8 @@ class SettingsBackendTest {
 
       assertEquals(Revision.of(2), response.revision());
       assertEquals(new Settings("dark", 14), response.data());
-      assertEquals(response, client.provider().getSnapshot().toCompletableFuture().join());
+      assertEquals(response, HttpSnapshotProvider.builder(backend.snapshotUri(), Settings.class)
+          .build().getSnapshot().toCompletableFuture().join());
     }
   }
 
