@@ -82,4 +82,15 @@ class ExamplesTest {
     assertTrue(r.out().contains(
         "[debug] [windowId=preview] [session=s1] snapshot applied {revision=3}"), r.out());
   }
+
+  @Test
+  void threeTabsShareOneSseConnectionAndGetEveryEventOnceAcrossAKill() {
+    Run r = run(OneSseConnectionPerHost::run);
+    assertTrue(r.ok(), r.out());
+    assertTrue(r.out().contains("SSE connections the server opened for 3 tabs: 1"), r.out());
+    assertTrue(r.out().contains("tab-3 received ids [2, 3, 4, 5, 6]"), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches(
+        "tab-[23] leads and resumed the stream after id [45]")), r.out());
+    assertTrue(r.out().contains("SSE connections the server opened in all: 2"), r.out());
+  }
 }

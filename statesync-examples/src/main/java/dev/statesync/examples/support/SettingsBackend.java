@@ -33,7 +33,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       response), and publishes the invalidation {@code {"topic":"settings","revision":"8",
  *       "sourceId":...}}. A body that is not valid settings gets 400 with the reason, and the
  *       stored state is unchanged;
- *   <li>{@code GET /events}: a {@code text/event-stream} of {@code invalidation} events.
+ *   <li>{@code GET /events}: a {@code text/event-stream} of {@code invalidation} events, each
+ *       with {@code id:} its revision. A request with {@code Last-Event-ID: n} first gets the
+ *       retained events after revision {@code n} (the last {@value #RETAINED_EVENTS}), so a
+ *       client that reconnects misses nothing recent. An id that is not a revision is ignored:
+ *       the stream then starts with new events only.
  * </ul>
  *
  * <p>Thread-safe. Each SSE client holds one thread of the server's pool while connected.
@@ -43,6 +47,8 @@ public final class SettingsBackend implements AutoCloseable {
   public static final String TOPIC = "settings";
   /** The request header that names the writer, echoed as the invalidation's {@code sourceId}. */
   public static final String SOURCE_HEADER = "X-Source-Id";
+  /** How many published events are kept for clients that resume with {@code Last-Event-ID}. */
+  public static final int RETAINED_EVENTS = 256;
 
   private final ProtocolCodec codec = ProtocolCodec.create();
   private final ObjectMapper json = new ObjectMapper();
@@ -52,6 +58,8 @@ public final class SettingsBackend implements AutoCloseable {
   private final AtomicLong snapshotReads = new AtomicLong();
   private final AtomicLong writes = new AtomicLong();
   private final AtomicInteger streamsOpened = new AtomicInteger();
+  /** The last published frames, oldest first; guarded by {@code this}. */
+  private final java.util.ArrayDeque<Frame> retained = new java.util.ArrayDeque<>();
   private SnapshotEnvelope<Settings> current;
 
   private SettingsBackend(Settings initial) throws IOException {
@@ -194,12 +202,24 @@ public final class SettingsBackend implements AutoCloseable {
   private void events(HttpExchange exchange) throws IOException {
     exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
     exchange.getResponseHeaders().set("Cache-Control", "no-cache");
-    exchange.sendResponseHeaders(200, 0);
     EventStream stream = new EventStream(exchange.getResponseBody());
-    streamsOpened.incrementAndGet();
-    // A comment line, so the client knows the stream is open before the first event.
-    stream.send(": open\n\n");
-    streams.add(stream);
+    Revision resumeAfter = lastEventId(exchange);
+    synchronized (this) {
+      // Under the lock that write() publishes under: once the client sees the stream open, every
+      // later write reaches it, and no event falls between the replay and the live events.
+      exchange.sendResponseHeaders(200, 0);
+      streamsOpened.incrementAndGet();
+      // A comment line, so the client knows the stream is open before the first event.
+      stream.send(": open\n\n");
+      if (resumeAfter != null) {
+        for (Frame f : retained) {
+          if (f.revision().compareTo(resumeAfter) > 0) {
+            stream.send(f.text());
+          }
+        }
+      }
+      streams.add(stream);
+    }
     try {
       stream.ended.await();
     } catch (InterruptedException e) {
@@ -210,8 +230,26 @@ public final class SettingsBackend implements AutoCloseable {
     }
   }
 
+  /** The revision in a {@code Last-Event-ID} header, or null if absent or not a revision. */
+  private static Revision lastEventId(HttpExchange exchange) {
+    String id = exchange.getRequestHeaders().getFirst("Last-Event-ID");
+    if (id == null || id.isBlank()) {
+      return null;
+    }
+    try {
+      return Revision.parse(id.strip());
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Called under {@code this}. */
   private void publish(String eventJson, Revision revision) {
     String frame = "event: invalidation\nid: " + revision + "\ndata: " + eventJson + "\n\n";
+    retained.addLast(new Frame(revision, frame));
+    if (retained.size() > RETAINED_EVENTS) {
+      retained.removeFirst();
+    }
     for (EventStream s : streams) {
       if (!s.send(frame)) {
         streams.remove(s);
@@ -227,6 +265,9 @@ public final class SettingsBackend implements AutoCloseable {
       out.write(bytes);
     }
   }
+
+  /** One published SSE frame and the revision it announces. */
+  private record Frame(Revision revision, String text) {}
 
   /** One open SSE response; a failed write (the client went away) ends it. */
   private static final class EventStream {

@@ -11,6 +11,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class SettingsBackendTest {
@@ -43,6 +50,63 @@ class SettingsBackendTest {
           viaClient.getMessage());
       assertEquals(SnapshotEnvelope.of(Revision.of(1), Settings.defaults()), backend.current());
       assertEquals(0, backend.writes());
+    }
+  }
+
+  @Test
+  void aResumingStreamGetsTheEventsAfterItsLastEventIdFirst() throws Exception {
+    try (SettingsBackend backend = SettingsBackend.start(Settings.defaults())) {
+      backend.write(new Settings("dark", 14), "a");
+      backend.write(new Settings("dark", 15), "a");
+      backend.write(new Settings("dark", 16), "a");
+
+      List<String> ids = CompletableFuture.supplyAsync(() -> eventIds(backend, "2", "4"))
+          .get(30, TimeUnit.SECONDS);
+
+      assertEquals(List.of("3", "4"), ids);
+    }
+  }
+
+  @Test
+  void aLastEventIdThatIsNotARevisionIsIgnored() throws Exception {
+    try (SettingsBackend backend = SettingsBackend.start(Settings.defaults())) {
+      backend.write(new Settings("dark", 14), "a");
+      CompletableFuture<List<String>> ids =
+          CompletableFuture.supplyAsync(() -> eventIds(backend, "-1x", "3"));
+      // The stream is registered once the server counts it open; then revision 3 is published.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (backend.openEventStreams() == 0 && System.nanoTime() < deadline) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+      }
+      backend.write(new Settings("dark", 15), "a");
+
+      assertEquals(List.of("3"), ids.get(30, TimeUnit.SECONDS));
+    }
+  }
+
+  /** Opens /events with {@code lastEventId}, reads the event ids up to {@code until}. */
+  private static List<String> eventIds(SettingsBackend backend, String lastEventId,
+      String until) {
+    try {
+      HttpResponse<Stream<String>> r = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(backend.eventsUri()).header("Last-Event-ID", lastEventId)
+              .build(), HttpResponse.BodyHandlers.ofLines());
+      List<String> ids = new ArrayList<>();
+      try (Stream<String> lines = r.body()) {
+        Iterator<String> it = lines.iterator();
+        while (it.hasNext()) {
+          String line = it.next();
+          if (line.startsWith("id: ")) {
+            ids.add(line.substring(4));
+            if (line.substring(4).equals(until)) {
+              return ids;
+            }
+          }
+        }
+      }
+      return ids;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
