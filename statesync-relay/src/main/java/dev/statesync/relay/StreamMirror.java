@@ -30,9 +30,11 @@ import java.util.function.Consumer;
  * a channel. It issues no request of its own: it asks the sources for their full state when it
  * joins late or detects a gap, and otherwise applies their deltas.
  *
- * <p><b>What is shown.</b> Of all streams known on the channel, the mirror shows the one that
- * started last in the channel's total order, so every mirror shows the same stream;
- * {@link #streams()} lists them all. With no stream it shows {@link StreamState#idle()}.
+ * <p><b>What is shown.</b> With {@link Follow#latest()} (the default), of all streams known on
+ * the channel the mirror shows the one that started last in the channel's total order, so every
+ * such mirror shows the same stream; with {@link Follow#source(String)} it shows that source's
+ * latest stream. {@link #streams()} lists them all. With no matching stream it shows
+ * {@link StreamState#idle()}.
  *
  * <p><b>Terminal states.</b> A shown stream reaches a terminal state when its source ends it,
  * closes (ABORTED/SOURCE_CLOSED), or when the source's process leaves the channel without ending
@@ -416,6 +418,9 @@ public final class StreamMirror implements AutoCloseable {
     synchronized (this) {
       Entry top = null;
       for (Entry e : entries.values()) {
+        if (!options.follow().accepts(e.src)) {
+          continue;
+        }
         if (top == null || e.startEpoch > top.startEpoch
             || (e.startEpoch == top.startEpoch && e.startSeq > top.startSeq)) {
           top = e;
@@ -448,8 +453,8 @@ public final class StreamMirror implements AutoCloseable {
         try {
           l.accept(fire);
         } catch (RuntimeException ex) {
-          System.getLogger("dev.statesync.relay")
-              .log(System.Logger.Level.WARNING, "mirror listener failed", ex);
+          options.logger().warn("mirror listener failed",
+              Map.of("channel", channel.name(), "error", ex));
         }
       }
     }

@@ -51,7 +51,7 @@ class InJvmRelayTest {
 
   @Test
   void transitionsFollowTheTable() {
-    try (StreamSource source = new StreamSource("s", null)) {
+    try (StreamSource source = new StreamSource(SourceOptions.builder().sourceId("s").build())) {
       assertFalse(source.complete());
       assertThrows(IllegalStateException.class, () -> source.append("x"));
       assertEquals("s-1", source.start());
@@ -93,9 +93,9 @@ class InJvmRelayTest {
   @Test
   void lateJoinerGetsTheFinishedStreamAndTwoSourcesStayApart() throws Exception {
     String name = "two";
-    try (StreamSource first = new StreamSource("first", null);
+    try (StreamSource first = new StreamSource(SourceOptions.builder().sourceId("first").build());
         BroadcastHandle h1 = first.broadcast(name, channel);
-        StreamSource second = new StreamSource("second", null);
+        StreamSource second = new StreamSource(SourceOptions.builder().sourceId("second").build());
         BroadcastHandle h2 = second.broadcast(name, channel)) {
       first.start();
       first.append("one");

@@ -17,7 +17,7 @@ public final class SourceProcess {
   /** Arguments: runtime directory, channel name. */
   public static void main(String[] args) throws Exception {
     ChannelOptions options = ChannelOptions.builder().runtimeDir(Path.of(args[0])).build();
-    StreamSource source = new StreamSource("child", null);
+    StreamSource source = new StreamSource(SourceOptions.builder().sourceId("child").build());
     source.broadcast(args[1], options);
     System.out.println("ready");
     System.out.flush();
