@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * A read-only view, in this process, of the text streams that {@link StreamSource}s broadcast on
@@ -64,6 +65,8 @@ public final class StreamMirror implements AutoCloseable {
   private long shownVersion = -1;
   private boolean closed;
   private boolean sawStream;
+  /** Test seam (package-private, not API): messages it accepts are dropped as if lost. */
+  private volatile Predicate<Wire.Msg> lossHook;
 
   /** Opens a mirror with default options; see {@link #StreamMirror(String, MirrorOptions)}. */
   public StreamMirror(String channelName) {
@@ -172,6 +175,11 @@ public final class StreamMirror implements AutoCloseable {
     return this;
   }
 
+  /** Lets tests lose chosen incoming messages, as a lost delivery would (AC-RELAY-19). */
+  void loseIncoming(Predicate<Wire.Msg> hook) {
+    lossHook = hook;
+  }
+
   /** Closes the channel instance; idempotent. */
   @Override
   public void close() {
@@ -194,6 +202,10 @@ public final class StreamMirror implements AutoCloseable {
       return;
     }
     if (msg == null) {
+      return;
+    }
+    Predicate<Wire.Msg> hook = lossHook;
+    if (hook != null && hook.test(msg)) {
       return;
     }
     synchronized (this) {

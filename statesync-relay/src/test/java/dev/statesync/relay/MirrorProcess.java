@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  * {@link SourceProcess#digest}) whenever the shown stream or its status changes, and answers
  * {@code digest} and {@code streams} (the number of known streams) with a line starting with
  * {@code ok}. Arguments are {@code key=value}: {@code dir}, {@code channel}, {@code follow} (a
- * source id; default latest).
+ * source id; default latest), {@code verbose} (also print {@code change <digest>} on every
+ * change).
  */
 public final class MirrorProcess {
   private MirrorProcess() {}
@@ -27,7 +28,14 @@ public final class MirrorProcess {
     }
     StreamMirror mirror = new StreamMirror(a.get("channel"), options.build());
     String[] last = {""};
+    boolean verbose = Boolean.parseBoolean(a.get("verbose"));
     mirror.onChange(s -> {
+      if (verbose) {
+        synchronized (System.out) {
+          System.out.println("change " + SourceProcess.digest(s));
+          System.out.flush();
+        }
+      }
       String key = s.streamId() + " " + s.status() + " " + s.sourceClosed();
       if (!key.equals(last[0])) {
         last[0] = key;

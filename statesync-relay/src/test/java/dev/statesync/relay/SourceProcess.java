@@ -21,11 +21,11 @@ import java.util.Map;
  * {@code start}, {@code append <hex UTF-16 code units>}, {@code complete}, {@code fail <message>},
  * {@code abort}, {@code close}, {@code burst <from> <to>} (appends {@link #chunk} for each i),
  * {@code feed <url>} (GET, then {@link StreamSource#feed(HttpResponse)}; prints
- * {@code end <digest>} when the stream ends), {@code digest} and {@code stats}
- * (payloadBytesPosted).
+ * {@code end <digest>} when the stream ends), {@code bulk <n>} (appends chunks 0 to n as one
+ * string), {@code digest} and {@code stats} (payloadBytesPosted and posted).
  *
  * <p>Arguments are {@code key=value}: {@code dir} (runtime directory), {@code channel},
- * {@code id} (source id, default "child"), {@code maxMessageBytes}.
+ * {@code id} (source id, default "child"), {@code maxMessageBytes}, {@code pendingPostBytes}.
  */
 public final class SourceProcess {
   private SourceProcess() {}
@@ -35,6 +35,9 @@ public final class SourceProcess {
     ChannelOptions.Builder channel = ChannelOptions.builder().runtimeDir(Path.of(a.get("dir")));
     if (a.containsKey("maxMessageBytes")) {
       channel.maxMessageBytes(Integer.parseInt(a.get("maxMessageBytes")));
+    }
+    if (a.containsKey("pendingPostBytes")) {
+      channel.pendingPostBytes(Long.parseLong(a.get("pendingPostBytes")));
     }
     StreamSource source =
         new StreamSource(SourceOptions.builder().sourceId(a.getOrDefault("id", "child")).build());
@@ -71,7 +74,9 @@ public final class SourceProcess {
           });
         }
         case "digest" -> answer = " " + digest(source.state());
-        case "stats" -> answer = " " + handle.stats().payloadBytesPosted();
+        case "stats" -> answer = " " + handle.stats().payloadBytesPosted() + " "
+            + handle.stats().posted();
+        case "bulk" -> source.append(chunks(0, Integer.parseInt(parts[1])));
         default -> throw new IllegalArgumentException("unknown command " + line);
       }
       synchronized (System.out) {
