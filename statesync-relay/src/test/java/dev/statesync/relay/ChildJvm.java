@@ -1,5 +1,6 @@
 package dev.statesync.relay;
 
+import dev.statesync.channel.ChannelOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -19,7 +20,7 @@ import java.util.function.Predicate;
  * lines are collected so a test can wait, with a generous deadline, for the one it needs.
  */
 final class ChildJvm implements AutoCloseable {
-  static final Duration CI_BOUND = Duration.ofSeconds(30);
+  static final Duration CI_BOUND = Duration.ofSeconds(60);
 
   private final String name;
   private final Process process;
@@ -35,6 +36,15 @@ final class ChildJvm implements AutoCloseable {
     Thread t = new Thread(this::pump, "child-" + name);
     t.setDaemon(true);
     t.start();
+  }
+
+  /**
+   * Channel options for tests: the given runtime directory, and open and post timeouts long
+   * enough for a loaded 2-core CI machine (the defaults of 5 s are for production).
+   */
+  static ChannelOptions.Builder channel(Path runtimeDir) {
+    return ChannelOptions.builder().runtimeDir(runtimeDir)
+        .openTimeout(CI_BOUND).postTimeout(CI_BOUND);
   }
 
   /** Starts {@code main} with {@code args} and waits for its {@code ready} line. */

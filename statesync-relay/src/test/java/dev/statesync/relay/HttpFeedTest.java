@@ -37,7 +37,7 @@ class HttpFeedTest {
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "rh");
-    channel = ChannelOptions.builder().runtimeDir(dir).build();
+    channel = ChildJvm.channel(dir).build();
     server = new StreamHttpServer();
     http = HttpClient.newHttpClient();
   }

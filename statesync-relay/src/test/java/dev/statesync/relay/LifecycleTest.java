@@ -29,7 +29,7 @@ class LifecycleTest {
   @BeforeAll
   static void runtimeDir() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "rl");
-    channel = ChannelOptions.builder().runtimeDir(dir).build();
+    channel = ChildJvm.channel(dir).build();
   }
 
   @AfterAll

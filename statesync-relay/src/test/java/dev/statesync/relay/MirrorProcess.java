@@ -1,6 +1,5 @@
 package dev.statesync.relay;
 
-import dev.statesync.channel.ChannelOptions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +21,7 @@ public final class MirrorProcess {
   public static void main(String[] args) throws Exception {
     Map<String, String> a = SourceProcess.args(args);
     MirrorOptions.Builder options = MirrorOptions.builder()
-        .channelOptions(ChannelOptions.builder().runtimeDir(Path.of(a.get("dir"))).build());
+        .channelOptions(ChildJvm.channel(Path.of(a.get("dir"))).build());
     if (a.containsKey("follow")) {
       options.follow(Follow.source(a.get("follow")));
     }

@@ -3,7 +3,6 @@ package dev.statesync.relay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.statesync.channel.ChannelOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +27,7 @@ class ProcessRelayTest {
   static void runtimeDir() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "rp");
     mirrorOptions = MirrorOptions.builder()
-        .channelOptions(ChannelOptions.builder().runtimeDir(dir).build()).build();
+        .channelOptions(ChildJvm.channel(dir).build()).build();
   }
 
   @AfterAll
@@ -57,7 +56,9 @@ class ProcessRelayTest {
       assertEquals(StreamStatus.DONE, end.status());
       assertEquals("hello world", end.text());
     }
-    try (StreamMirror after = new StreamMirror("late", mirrorOptions)) {
+    try (StreamMirror after = new StreamMirror("late", MirrorOptions.builder()
+        .channelOptions(ChildJvm.channel(dir).build()).stateRequestTimeout(ChildJvm.CI_BOUND)
+        .build())) {
       StreamState s = after.awaitSynced().get(BOUND_S, TimeUnit.SECONDS);
       assertEquals(StreamStatus.DONE, s.status());
       assertEquals("hello world", s.text());

@@ -29,7 +29,7 @@ class SourceOptionsTest {
   @BeforeAll
   static void runtimeDir() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "ro");
-    channel = ChannelOptions.builder().runtimeDir(dir).build();
+    channel = ChildJvm.channel(dir).build();
     mirror = MirrorOptions.builder().channelOptions(channel).build();
   }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.statesync.channel.ChannelOptions;
 import dev.statesync.relay.internal.Wire;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,13 +29,17 @@ import org.junit.jupiter.api.Test;
 class StreamAcceptanceProcessTest {
   private static Path dir;
   private static MirrorOptions mirrorOptions;
+  /** For a mirror that must be synced by a source's answer, however slow the machine. */
+  private static MirrorOptions answered;
   private final List<ChildJvm> children = new ArrayList<>();
 
   @BeforeAll
   static void runtimeDir() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "ra");
     mirrorOptions = MirrorOptions.builder()
-        .channelOptions(ChannelOptions.builder().runtimeDir(dir).build()).build();
+        .channelOptions(ChildJvm.channel(dir).build()).build();
+    answered = MirrorOptions.builder().channelOptions(ChildJvm.channel(dir).build())
+        .stateRequestTimeout(ChildJvm.CI_BOUND).build();
   }
 
   @AfterAll
@@ -129,7 +132,7 @@ class StreamAcceptanceProcessTest {
     ChildJvm source = source("mid");
     source.send("start");
     source.send("burst 0 5000");
-    try (StreamMirror mirror = new StreamMirror("mid", mirrorOptions)) {
+    try (StreamMirror mirror = new StreamMirror("mid", answered)) {
       StreamState synced = mirror.awaitSynced().get(BOUND_S, TimeUnit.SECONDS);
       assertEquals(StreamStatus.STREAMING, synced.status());
       assertEquals(SourceProcess.chunks(0, 5000), synced.text());
@@ -148,7 +151,7 @@ class StreamAcceptanceProcessTest {
     source.send("start");
     append(source, "partial answer");
     source.send("fail model overloaded");
-    try (StreamMirror mirror = new StreamMirror("late-error", mirrorOptions)) {
+    try (StreamMirror mirror = new StreamMirror("late-error", answered)) {
       StreamState s = mirror.awaitSynced().get(BOUND_S, TimeUnit.SECONDS);
       assertEquals(StreamStatus.ERROR, s.status());
       assertEquals(EndReason.FAILED, s.endReason());
@@ -296,8 +299,8 @@ class StreamAcceptanceProcessTest {
     String text = SourceProcess.chunks(0, chunks);
     assertTrue(text.length() > 3 * 1024 * 1024);
     AtomicInteger parts = new AtomicInteger();
-    MirrorOptions options = MirrorOptions.builder().channelOptions(ChannelOptions.builder()
-        .runtimeDir(dir).maxMessageBytes(1024 * 1024).build()).build();
+    MirrorOptions options = MirrorOptions.builder()
+        .channelOptions(ChildJvm.channel(dir).maxMessageBytes(1024 * 1024).build()).build();
     try (StreamMirror late = new StreamMirror("large", options)) {
       late.loseIncoming(m -> {
         if (m instanceof Wire.StatePart) {
