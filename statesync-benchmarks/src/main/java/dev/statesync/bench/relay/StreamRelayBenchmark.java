@@ -49,7 +49,7 @@ public final class StreamRelayBenchmark {
     }
     int latencyChunks = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "sr");
-    ChannelOptions channel = ChannelOptions.builder().runtimeDir(dir).build();
+    ChannelOptions channel = channel(dir);
     OUT.printf("statesync stream relay benchmark: %d cores, JDK %s%n",
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
     List<Child> mirrors = new ArrayList<>();
@@ -92,8 +92,8 @@ public final class StreamRelayBenchmark {
       source.append(c);
     }
     long tAppended = System.nanoTime();
-    source.complete();
     long tComplete = System.nanoTime();
+    source.complete();
     ChannelStats after = handle.stats();
     long bytes = after.payloadBytesPosted() - before.payloadBytesPosted();
     long posts = after.posted() - before.posted();
@@ -171,7 +171,7 @@ public final class StreamRelayBenchmark {
 
   private static void childMirror(Path dir, String channel) throws Exception {
     StreamMirror mirror = new StreamMirror(channel, MirrorOptions.builder()
-        .channelOptions(ChannelOptions.builder().runtimeDir(dir).build()).build());
+        .channelOptions(channel(dir)).build());
     List<Long> latencies = new ArrayList<>();
     String[] lastEnded = {""};
     mirror.onChange(s -> {
@@ -206,8 +206,9 @@ public final class StreamRelayBenchmark {
   }
 
   private static void childJoin(Path dir, String channel, int n) throws Exception {
-    MirrorOptions options = MirrorOptions.builder()
-        .channelOptions(ChannelOptions.builder().runtimeDir(dir).build()).build();
+    // Synced means "the source's STATE arrived", not "the request timed out".
+    MirrorOptions options = MirrorOptions.builder().channelOptions(channel(dir))
+        .stateRequestTimeout(Duration.ofSeconds(60)).build();
     long[] ns = new long[n];
     for (int i = -3; i < n; i++) {
       long t0 = System.nanoTime();
@@ -222,6 +223,11 @@ public final class StreamRelayBenchmark {
       }
     }
     print("join " + summary(ns) + " (3 warm-up joins not counted)");
+  }
+
+  /** Default options, except a join timeout that survives a machine loaded by other builds. */
+  private static ChannelOptions channel(Path dir) {
+    return ChannelOptions.builder().runtimeDir(dir).openTimeout(Duration.ofSeconds(60)).build();
   }
 
   private static synchronized void print(String line) {
