@@ -2,7 +2,7 @@ package dev.statesync.relay;
 
 import dev.statesync.channel.ChannelOptions;
 import dev.statesync.core.logging.Logger;
-import dev.statesync.relay.internal.RelayLogging;
+import dev.statesync.relay.internal.RelayLoggers;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -17,7 +17,7 @@ public final class MirrorOptions {
 
   private MirrorOptions(Builder b) {
     this.follow = b.follow;
-    this.logger = b.logger == null ? RelayLogging.defaultLogger() : b.logger;
+    this.logger = b.logger == null ? RelayLoggers.defaultLogger() : b.logger;
     this.channelOptions = b.channelOptions;
     this.stateRequestTimeout = b.stateRequestTimeout;
     this.stateRequestRetry = b.stateRequestRetry;

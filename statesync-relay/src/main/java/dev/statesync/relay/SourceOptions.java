@@ -2,7 +2,7 @@ package dev.statesync.relay;
 
 import dev.statesync.core.TaskScheduler;
 import dev.statesync.core.logging.Logger;
-import dev.statesync.relay.internal.RelayLogging;
+import dev.statesync.relay.internal.RelayLoggers;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
@@ -41,7 +41,7 @@ public final class SourceOptions {
     this.maxDeltaBytes = b.maxDeltaBytes;
     this.maxTextChars = b.maxTextChars;
     this.scheduler = b.scheduler;
-    this.logger = b.logger == null ? RelayLogging.defaultLogger() : b.logger;
+    this.logger = b.logger == null ? RelayLoggers.defaultLogger() : b.logger;
   }
 
   /** A builder with the defaults. */

@@ -11,10 +11,11 @@ import dev.statesync.core.Cancellable;
 import dev.statesync.core.Subscription;
 import dev.statesync.core.logging.Logger;
 import dev.statesync.relay.internal.BodyReader;
-import dev.statesync.relay.internal.RelayLogging;
+import dev.statesync.relay.internal.RelayLoggers;
 import dev.statesync.relay.internal.SerialExecutor;
 import dev.statesync.relay.internal.TextSanitizer;
 import dev.statesync.relay.internal.Wire;
+import dev.statesync.relay.sse.SseParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
@@ -280,8 +281,9 @@ public final class StreamSource implements AutoCloseable {
 
   /**
    * Starts a new stream fed from {@code in}, read on a daemon thread in 8 KiB reads and decoded
-   * as {@code format} says. EOF completes the stream; an {@link IOException} fails it with the
-   * exception's message. {@link #abort()}, {@link #close()} or a new stream closes {@code in},
+   * as {@code format} says: plain text, or an event stream mapped by its {@link SseTextMapping}.
+   * EOF completes the stream (unless the mapping requires a done event); an {@link IOException},
+   * or an event larger than the parser's limit, fails it with the exception's message. {@link #abort()}, {@link #close()} or a new stream closes {@code in},
    * which unblocks the reader, and nothing more is appended. The stream is closed when the
    * reading ends.
    *
@@ -291,15 +293,74 @@ public final class StreamSource implements AutoCloseable {
   public CompletableFuture<StreamState> feed(InputStream in, StreamFormat format) {
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(format, "format");
-    return feedBody(in, sink -> new BodyReader(format.charset()).readAll(in, sink::append));
+    return feedBody(in, sink -> read(in, format, sink));
+  }
+
+  private static void read(InputStream in, StreamFormat format, FeedSink sink)
+      throws IOException {
+    if (format.isSse()) {
+      readSse(in, format.sseMapping(), sink);
+    } else {
+      new BodyReader(format.charset()).readAll(in, sink::append);
+    }
+  }
+
+  /** Parses an event stream and maps its events to appends and terminal transitions. */
+  private static void readSse(InputStream in, SseTextMapping mapping, FeedSink sink)
+      throws IOException {
+    boolean[] stop = {false};
+    SseParser parser = new SseParser(m -> {
+      if (stop[0]) {
+        return;
+      }
+      if (mapping.textEvents().contains(m.type())) {
+        if (m.data().equals(mapping.doneSentinel())) {
+          sink.complete();
+          stop[0] = true;
+          return;
+        }
+        String text;
+        try {
+          text = mapping.textExtractor().apply(m.data());
+        } catch (RuntimeException e) {
+          sink.fail("textExtractor failed on a \"" + RelayLoggers.quote(m.type()) + "\" event: "
+              + (e.getMessage() == null ? e.getClass().getName() : e.getMessage()));
+          stop[0] = true;
+          return;
+        }
+        if (text != null && !sink.append(text)) {
+          stop[0] = true;
+        }
+      } else if (mapping.doneEvents().contains(m.type())) {
+        sink.complete();
+        stop[0] = true;
+      } else if (mapping.errorEvents().contains(m.type())) {
+        sink.fail(m.data());
+        stop[0] = true;
+      }
+    });
+    byte[] buf = new byte[BodyReader.READ_BYTES];
+    while (!stop[0]) {
+      int n = in.read(buf);
+      if (n < 0) {
+        parser.end();
+        if (!stop[0] && mapping.requireDoneEvent()) {
+          sink.fail("stream ended without done event");
+        }
+        return;
+      }
+      parser.feed(buf, 0, n);
+    }
   }
 
   /**
    * Starts a new stream fed from an HTTP response body, as returned by
    * {@code HttpClient.send(request, BodyHandlers.ofInputStream())}. A status outside 2xx fails
-   * the stream with {@code "HTTP <status>: <first 512 chars of the body>"}. Otherwise the body is
-   * read as {@link StreamFormat#plainText(Charset)} in the charset of the {@code Content-Type}
-   * (UTF-8 if it names none); an unknown charset fails the stream with a message naming it.
+   * the stream with {@code "HTTP <status>: <first 512 chars of the body>"}. Otherwise a
+   * {@code Content-Type} starting with {@code text/event-stream} (in any case) is read as
+   * {@link StreamFormat#sse()}, and any other body as {@link StreamFormat#plainText(Charset)} in
+   * the charset of the {@code Content-Type} (UTF-8 if it names none); an unknown charset fails
+   * the stream with a message naming it.
    *
    * @return a future completing with the stream's terminal state
    * @throws IllegalStateException if the source is closed
@@ -317,9 +378,13 @@ public final class StreamSource implements AutoCloseable {
         sink.fail("HTTP " + code + ": " + body);
         return;
       }
+      if (contentType.trim().toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+        readSse(in, SseTextMapping.defaults(), sink);
+        return;
+      }
       Charset charset = charsetOf(contentType, null);
       if (charset == null) {
-        sink.fail("unsupported charset in Content-Type \"" + RelayLogging.quote(contentType)
+        sink.fail("unsupported charset in Content-Type \"" + RelayLoggers.quote(contentType)
             + "\"; the body was not read");
         return;
       }

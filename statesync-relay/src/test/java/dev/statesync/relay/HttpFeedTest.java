@@ -197,6 +197,72 @@ class HttpFeedTest {
         new ByteArrayInputStream(new byte[0]), StreamFormat.plainText()));
   }
 
+  @Test
+  void eventStreamWithRequireDoneEventFailsOnABareEof() throws Exception {
+    SseTextMapping strict = SseTextMapping.builder().requireDoneEvent(true).build();
+    try (StreamSource source = new StreamSource()) {
+      StreamState s = source.feed(new OneByteStream(
+          "data: a\n\ndata: b\n\n".getBytes(StandardCharsets.UTF_8)), StreamFormat.sse(strict))
+          .get(BOUND_S, TimeUnit.SECONDS);
+      assertEquals(StreamStatus.ERROR, s.status());
+      assertEquals("stream ended without done event", s.error());
+      assertEquals("ab", s.text());
+      StreamState lenient = source.feed(new ByteArrayInputStream(
+          "data: a\n\n".getBytes(StandardCharsets.UTF_8)), StreamFormat.sse())
+          .get(BOUND_S, TimeUnit.SECONDS);
+      assertEquals(StreamStatus.DONE, lenient.status());
+    }
+  }
+
+  @Test
+  void eventStreamTextExtractorPicksTheTokenAndItsFailureFailsTheStream() throws Exception {
+    SseTextMapping tokens = SseTextMapping.builder()
+        .textEvents(java.util.Set.of("token"))
+        .textExtractor(data -> {
+          if (!data.startsWith("{\"t\":\"")) {
+            throw new IllegalArgumentException("not a token object: " + data);
+          }
+          String t = data.substring(6, data.length() - 2);
+          return t.isEmpty() ? null : t;
+        })
+        .build();
+    String body = "event: token\ndata: {\"t\":\"Hi\"}\n\n"
+        + "event: token\ndata: {\"t\":\"\"}\n\n"
+        + "event: ping\ndata: 1\n\n"
+        + "event: token\ndata: {\"t\":\" there\"}\n\n"
+        + "event: token\ndata: oops\n\n"
+        + "event: token\ndata: {\"t\":\"never\"}\n\n";
+    try (StreamSource source = new StreamSource()) {
+      StreamState s = source.feed(new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)),
+          StreamFormat.sse(tokens)).get(BOUND_S, TimeUnit.SECONDS);
+      assertEquals("Hi there", s.text());
+      assertEquals(StreamStatus.ERROR, s.status());
+      assertEquals("textExtractor failed on a \"token\" event: not a token object: oops",
+          s.error());
+    }
+  }
+
+  @Test
+  void eventLargerThanTheParserLimitFailsTheStream() throws Exception {
+    char[] big = new char[5 * 1024 * 1024];
+    Arrays.fill(big, 'x');
+    byte[] body = ("data: ok\n\ndata: " + new String(big) + "\n\n").getBytes(StandardCharsets.UTF_8);
+    try (StreamSource source = new StreamSource()) {
+      StreamState s = source.feed(new ByteArrayInputStream(body), StreamFormat.sse())
+          .get(BOUND_S, TimeUnit.SECONDS);
+      assertEquals(StreamStatus.ERROR, s.status());
+      assertEquals("ok", s.text());
+      assertTrue(!s.error().isEmpty());
+    }
+  }
+
+  @Test
+  void mappingWithAnEventTypeInTwoRolesIsRejected() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SseTextMapping.builder().doneEvents(java.util.Set.of("message")).build());
+    assertEquals("event type \"message\" is in both textEvents and doneEvents", e.getMessage());
+  }
+
   /** A real InputStream that returns one byte per read, as a slow network would. */
   private static final class OneByteStream extends InputStream {
     private final byte[] bytes;
