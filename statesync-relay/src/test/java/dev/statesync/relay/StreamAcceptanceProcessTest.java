@@ -57,9 +57,11 @@ class StreamAcceptanceProcessTest {
   /** AC-RELAY-01. */
   @Test
   void mirrorSeesEveryStepOfTheStreamInOrder() throws Exception {
-    ChildJvm source = source("basic");
+    // The mirror joins before the source, so its state request reaches no source and no STATE
+    // can add a step to the sequence.
     try (StreamMirror mirror = new StreamMirror("basic", mirrorOptions)) {
       assertEquals(StreamStatus.IDLE, mirror.awaitSynced().get(BOUND_S, TimeUnit.SECONDS).status());
+      ChildJvm source = source("basic");
       List<StreamState> seen = new ArrayList<>();
       CompletableFuture<Void> done = new CompletableFuture<>();
       mirror.onChange(s -> {
@@ -92,8 +94,9 @@ class StreamAcceptanceProcessTest {
   /** AC-RELAY-02 and RELAY-18: the bytes posted stay under 2x the text, for 4 mirror JVMs. */
   @Test
   void tenThousandAppendsToFourMirrorJvmsPostAtMostTwiceTheText() throws Exception {
-    ChildJvm source = source("bytes");
+    // Mirrors first: their state requests reach no source, so only the stream itself is posted.
     List<ChildJvm> mirrors = startAll(4, i -> mirrorArgs("bytes-m" + i, "bytes"));
+    ChildJvm source = source("bytes");
     source.send("start");
     source.send("burst 0 10000");
     source.send("complete");
