@@ -73,6 +73,7 @@ public final class HostCoordinator {
   // Confined to the serial context.
   private BroadcastChannel channel;
   private long term;
+  private long leaderEpoch;
   private boolean subscribing;
   private Subscription upstreamSubscription;
   private Cancellable subscribeRetry;
@@ -101,8 +102,11 @@ public final class HostCoordinator {
     boolean queued;
     int attempt;
     Cancellable retry;
-    final List<CompletableFuture<String>> waiters = new ArrayList<>();
+    final List<Waiter> waiters = new ArrayList<>();
   }
+
+  /** A local handle's provider call waiting for the leader's fetch. */
+  private record Waiter(HostMember member, CompletableFuture<String> result) {}
 
   /** A follower's pending {@code snap}. */
   private static final class SnapRequest {
@@ -162,6 +166,7 @@ public final class HostCoordinator {
   }
 
   private void start() {
+    leaderEpoch = election.epoch();
     listeners.add(election.onLeadershipChange((lead, epoch) -> serial.execute(this::reconcile)));
     listeners.add(election.onLeaderChange(epoch -> serial.execute(() -> onNewTerm(epoch))));
     BroadcastChannel.openAsync(name, options.channelOptions())
@@ -251,7 +256,7 @@ public final class HostCoordinator {
       if (closed) {
         directFetch(m.topic(), m.sourceKey()).whenComplete(complete(f));
       } else if (leading) {
-        leaderSnapshot(m.topic()).whenComplete(complete(f));
+        leaderSnapshot(m).whenComplete(complete(f));
       } else if (bigMarks.containsKey(m.topic())) {
         directFetch(m.topic(), m.sourceKey()).whenComplete(complete(f));
       } else {
@@ -372,12 +377,20 @@ public final class HostCoordinator {
   }
 
   private void onNewTerm(long epoch) {
-    if (closed || channel == null) {
+    if (closed || epoch == leaderEpoch) {
       return;
+    }
+    boolean first = leaderEpoch == 0;
+    leaderEpoch = epoch;
+    if (channel == null) {
+      return; // the announcement at channel open reaches this leader
     }
     reconcile();
     log.debug("host leader changed", Map.of("channel", name, "epoch", epoch));
-    resyncAll();
+    if (!first) {
+      // The old leader may have died between a change and its env: fetch again via the new one.
+      resyncAll();
+    }
     announce();
   }
 
@@ -473,13 +486,14 @@ public final class HostCoordinator {
     }
   }
 
-  private CompletableFuture<String> leaderSnapshot(String topic) {
+  private CompletableFuture<String> leaderSnapshot(HostMember m) {
+    String topic = m.topic();
     CachedEnvelope c = cache.get(topic);
     if (c != null) {
       return CompletableFuture.completedFuture(c.json());
     }
     CompletableFuture<String> f = new CompletableFuture<>();
-    slot(topic).waiters.add(f);
+    slot(topic).waiters.add(new Waiter(m, f));
     if (!subscribing) {
       // While the upstream subscription opens, its catch-up fetch will serve the waiter.
       requestFetch(topic, false);
@@ -565,20 +579,27 @@ public final class HostCoordinator {
       cache.put(topic, c);
       bigMarks.remove(topic);
       publish(topic, c);
-      offerLocal(topic, c);
-      answerRequests(topic, c);
+      // A handle whose own provider call this answers gets it there, not a second time.
+      List<HostMember> served = new ArrayList<>();
+      for (Waiter w : s.waiters) {
+        served.add(w.member());
+        w.result().complete(c.json());
+      }
+      s.waiters.clear();
+      served.addAll(answerRequests(topic, c));
+      offerLocal(topic, c, served);
     }
     finishFetch(topic, s, cache.get(topic), null);
   }
 
   private void finishFetch(String topic, FetchSlot s, CachedEnvelope c, Throwable err) {
-    List<CompletableFuture<String>> waiters = new ArrayList<>(s.waiters);
+    List<Waiter> waiters = new ArrayList<>(s.waiters);
     s.waiters.clear();
-    for (CompletableFuture<String> w : waiters) {
+    for (Waiter w : waiters) {
       if (err != null) {
-        w.completeExceptionally(err);
+        w.result().completeExceptionally(err);
       } else {
-        w.complete(c.json());
+        w.result().complete(c.json());
       }
     }
     s.running = false;
@@ -633,11 +654,13 @@ public final class HostCoordinator {
   }
 
   /** RELAY-34: the channel never echoes, so the leader hands its results to its own handles. */
-  private void offerLocal(String topic, CachedEnvelope c) {
+  private void offerLocal(String topic, CachedEnvelope c, List<HostMember> except) {
     List<HostMember> list = members.get(topic);
     if (list != null) {
       for (HostMember m : new ArrayList<>(list)) {
-        m.offer(c);
+        if (!except.contains(m)) {
+          m.offer(c);
+        }
       }
     }
   }
@@ -697,14 +720,18 @@ public final class HostCoordinator {
     }
   }
 
-  private void answerRequests(String topic, CachedEnvelope c) {
+  /** Completes the pending snapshot requests of {@code topic}; returns their members. */
+  private List<HostMember> answerRequests(String topic, CachedEnvelope c) {
     List<SnapRequest> pending = requests.remove(topic);
+    List<HostMember> answered = new ArrayList<>();
     if (pending != null) {
       for (SnapRequest r : pending) {
         r.timeout.cancel();
         r.result.complete(c.json());
+        answered.add(r.member);
       }
     }
+    return answered;
   }
 
   /** A follower's own fetch, coalesced per topic; the result is not cached or posted. */
@@ -769,8 +796,7 @@ public final class HostCoordinator {
       cache.put(topic, c);
       bigMarks.remove(topic);
     }
-    offerLocal(topic, c);
-    answerRequests(topic, c);
+    offerLocal(topic, c, answerRequests(topic, c));
   }
 
   private void onBig(HostMessage.Big big) {
@@ -847,7 +873,7 @@ public final class HostCoordinator {
       if (s.retry != null) {
         s.retry.cancel();
       }
-      s.waiters.forEach(w -> w.completeExceptionally(closedEx));
+      s.waiters.forEach(w -> w.result().completeExceptionally(closedEx));
       s.waiters.clear();
     }
     for (List<SnapRequest> list : requests.values()) {
