@@ -3,6 +3,7 @@ package dev.statesync.examples;
 import dev.statesync.channel.ChannelOptions;
 import dev.statesync.examples.support.TempDir;
 import dev.statesync.relay.MirrorOptions;
+import dev.statesync.relay.SourceOptions;
 import dev.statesync.relay.StreamMirror;
 import dev.statesync.relay.StreamSource;
 import dev.statesync.relay.StreamState;
@@ -39,8 +40,8 @@ public final class PerSessionChannels {
     try (TempDir tmp = TempDir.create("ss-sessions-")) {
       ChannelOptions channel = ChannelOptions.builder().runtimeDir(tmp.runtimeDir()).build();
       MirrorOptions mirrorOptions = MirrorOptions.builder().channelOptions(channel).build();
-      try (StreamSource alice = new StreamSource("alice", null);
-          StreamSource bob = new StreamSource("bob", null);
+      try (StreamSource alice = new StreamSource(SourceOptions.builder().sourceId("alice").build());
+          StreamSource bob = new StreamSource(SourceOptions.builder().sourceId("bob").build());
           StreamMirror aliceWindow = new StreamMirror(channelFor("alice"), mirrorOptions);
           StreamMirror bobWindow = new StreamMirror(channelFor("bob"), mirrorOptions)) {
         alice.broadcast(channelFor("alice"), channel);

@@ -1,6 +1,8 @@
 package dev.statesync.relay;
 
 import dev.statesync.channel.ChannelOptions;
+import dev.statesync.core.logging.Logger;
+import dev.statesync.relay.internal.RelayLoggers;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -10,8 +12,12 @@ public final class MirrorOptions {
   private final Duration stateRequestTimeout;
   private final Duration stateRequestRetry;
   private final int maxRetainedStreams;
+  private final Follow follow;
+  private final Logger logger;
 
   private MirrorOptions(Builder b) {
+    this.follow = b.follow;
+    this.logger = b.logger == null ? RelayLoggers.defaultLogger() : b.logger;
     this.channelOptions = b.channelOptions;
     this.stateRequestTimeout = b.stateRequestTimeout;
     this.stateRequestRetry = b.stateRequestRetry;
@@ -23,7 +29,7 @@ public final class MirrorOptions {
     return new Builder();
   }
 
-  /** The defaults: default channel options, 250 ms, 2 s, 16 streams. */
+  /** The defaults: default channel options, 250 ms, 2 s, 16 streams, the latest stream. */
   public static MirrorOptions defaults() {
     return builder().build();
   }
@@ -48,14 +54,41 @@ public final class MirrorOptions {
     return maxRetainedStreams;
   }
 
+  /** Which stream the mirror shows; default {@link Follow#latest()}. */
+  public Follow follow() {
+    return follow;
+  }
+
+  /** The logger for listener failures. */
+  public Logger logger() {
+    return logger;
+  }
+
   /** Builds {@link MirrorOptions}; {@link #build()} validates. */
   public static final class Builder {
     private ChannelOptions channelOptions = ChannelOptions.defaults();
     private Duration stateRequestTimeout = Duration.ofMillis(250);
     private Duration stateRequestRetry = Duration.ofSeconds(2);
     private int maxRetainedStreams = 16;
+    private Follow follow = Follow.latest();
+    private Logger logger;
 
     private Builder() {}
+
+    /** Sets which stream is shown; default {@link Follow#latest()}. */
+    public Builder follow(Follow follow) {
+      this.follow = Objects.requireNonNull(follow, "follow");
+      return this;
+    }
+
+    /**
+     * Sets the logger. The default is the core SLF4J adapter on {@code dev.statesync.relay} when
+     * slf4j-api is on the class path, else a console logger that drops debug entries.
+     */
+    public Builder logger(Logger logger) {
+      this.logger = Objects.requireNonNull(logger, "logger");
+      return this;
+    }
 
     /** Sets the channel options (runtime directory, executor, limits). */
     public Builder channelOptions(ChannelOptions options) {

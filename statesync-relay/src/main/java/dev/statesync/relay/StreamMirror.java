@@ -24,15 +24,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * A read-only view, in this process, of the text streams that {@link StreamSource}s broadcast on
  * a channel. It issues no request of its own: it asks the sources for their full state when it
  * joins late or detects a gap, and otherwise applies their deltas.
  *
- * <p><b>What is shown.</b> Of all streams known on the channel, the mirror shows the one that
- * started last in the channel's total order, so every mirror shows the same stream;
- * {@link #streams()} lists them all. With no stream it shows {@link StreamState#idle()}.
+ * <p><b>What is shown.</b> With {@link Follow#latest()} (the default), of all streams known on
+ * the channel the mirror shows the one that started last in the channel's total order, so every
+ * such mirror shows the same stream; with {@link Follow#source(String)} it shows that source's
+ * latest stream. {@link #streams()} lists them all. With no matching stream it shows
+ * {@link StreamState#idle()}.
  *
  * <p><b>Terminal states.</b> A shown stream reaches a terminal state when its source ends it,
  * closes (ABORTED/SOURCE_CLOSED), or when the source's process leaves the channel without ending
@@ -62,6 +65,8 @@ public final class StreamMirror implements AutoCloseable {
   private long shownVersion = -1;
   private boolean closed;
   private boolean sawStream;
+  /** Test seam (package-private, not API): messages it accepts are dropped as if lost. */
+  private volatile Predicate<Wire.Msg> lossHook;
 
   /** Opens a mirror with default options; see {@link #StreamMirror(String, MirrorOptions)}. */
   public StreamMirror(String channelName) {
@@ -170,6 +175,11 @@ public final class StreamMirror implements AutoCloseable {
     return this;
   }
 
+  /** Lets tests lose chosen incoming messages, as a lost delivery would (AC-RELAY-19). */
+  void loseIncoming(Predicate<Wire.Msg> hook) {
+    lossHook = hook;
+  }
+
   /** Closes the channel instance; idempotent. */
   @Override
   public void close() {
@@ -192,6 +202,10 @@ public final class StreamMirror implements AutoCloseable {
       return;
     }
     if (msg == null) {
+      return;
+    }
+    Predicate<Wire.Msg> hook = lossHook;
+    if (hook != null && hook.test(msg)) {
       return;
     }
     synchronized (this) {
@@ -416,6 +430,9 @@ public final class StreamMirror implements AutoCloseable {
     synchronized (this) {
       Entry top = null;
       for (Entry e : entries.values()) {
+        if (!options.follow().accepts(e.src)) {
+          continue;
+        }
         if (top == null || e.startEpoch > top.startEpoch
             || (e.startEpoch == top.startEpoch && e.startSeq > top.startSeq)) {
           top = e;
@@ -448,8 +465,8 @@ public final class StreamMirror implements AutoCloseable {
         try {
           l.accept(fire);
         } catch (RuntimeException ex) {
-          System.getLogger("dev.statesync.relay")
-              .log(System.Logger.Level.WARNING, "mirror listener failed", ex);
+          options.logger().warn("mirror listener failed",
+              Map.of("channel", channel.name(), "error", ex));
         }
       }
     }

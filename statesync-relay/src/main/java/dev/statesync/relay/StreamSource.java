@@ -2,20 +2,33 @@ package dev.statesync.relay;
 
 import dev.statesync.channel.BroadcastChannel;
 import dev.statesync.channel.ChannelOptions;
+import dev.statesync.channel.ChannelStats;
 import dev.statesync.channel.ChannelStatus;
 import dev.statesync.channel.Message;
 import dev.statesync.channel.PostReceipt;
 import dev.statesync.channel.ResyncReason;
+import dev.statesync.core.Cancellable;
 import dev.statesync.core.Subscription;
+import dev.statesync.core.logging.Logger;
+import dev.statesync.relay.internal.BodyReader;
+import dev.statesync.relay.internal.RelayLoggers;
 import dev.statesync.relay.internal.SerialExecutor;
 import dev.statesync.relay.internal.TextSanitizer;
 import dev.statesync.relay.internal.Wire;
+import dev.statesync.relay.sse.SseParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -43,8 +56,11 @@ import java.util.function.Consumer;
 public final class StreamSource implements AutoCloseable {
   private static final int DELTA_OVERHEAD = 24;
   private static final long RECOVERY_DELAY_MS = 100;
+  private static final int ERROR_BODY_CHARS = 512;
 
+  private final SourceOptions options;
   private final String sourceId;
+  private final Logger logger;
   private final SerialExecutor callbacks;
   private final List<Consumer<StreamState>> listeners = new CopyOnWriteArrayList<>();
 
@@ -62,26 +78,21 @@ public final class StreamSource implements AutoCloseable {
   private CompletableFuture<StreamState> feedResult;
   private Broadcast broadcast;
 
-  /** Creates a source with a random source id and the shared callback pool. */
+  /** Creates a source with {@link SourceOptions#defaults()}: a random source id. */
   public StreamSource() {
-    this(UUID.randomUUID().toString(), null);
+    this(SourceOptions.defaults());
   }
 
   /**
-   * Creates a source.
+   * Creates a source with the given options.
    *
-   * @param sourceId the id mirrors see in {@link StreamState#sourceId()}; stream ids are
-   *     {@code sourceId + "-" + n}
-   * @param executor runs listeners (serialized); null for the shared daemon pool
-   * @throws IllegalArgumentException if {@code sourceId} is empty
+   * @throws NullPointerException if {@code options} is null
    */
-  public StreamSource(String sourceId, Executor executor) {
-    Objects.requireNonNull(sourceId, "sourceId");
-    if (sourceId.isEmpty()) {
-      throw new IllegalArgumentException("sourceId must not be empty");
-    }
-    this.sourceId = sourceId;
-    this.callbacks = new SerialExecutor(executor);
+  public StreamSource(SourceOptions options) {
+    this.options = Objects.requireNonNull(options, "options");
+    this.sourceId = options.sourceId();
+    this.logger = options.logger();
+    this.callbacks = new SerialExecutor(options.executor(), logger);
   }
 
   /** This source's id. */
@@ -137,11 +148,18 @@ public final class StreamSource implements AutoCloseable {
    * Appends {@code chunk} to the running stream; an empty chunk does nothing.
    *
    * @throws IllegalStateException if no stream is STREAMING
+   * @throws StreamLimitException if the text would exceed {@link SourceOptions#maxTextChars()};
+   *     the chunk is then not appended and the stream keeps streaming
    */
   public synchronized void append(String chunk) {
     Objects.requireNonNull(chunk, "chunk");
     if (status != StreamStatus.STREAMING) {
       throw new IllegalStateException("cannot append: stream status is " + status);
+    }
+    long length = (long) text.length() + sanitizer.heldChars() + chunk.length();
+    if (length > options.maxTextChars()) {
+      throw new StreamLimitException("stream " + streamId + " would hold " + length
+          + " chars, more than maxTextChars (" + options.maxTextChars() + ")");
     }
     appendSanitized(sanitizer.accept(chunk));
   }
@@ -152,7 +170,7 @@ public final class StreamSource implements AutoCloseable {
     }
     text.append(clean);
     if (broadcast != null) {
-      broadcast.postDeltas(clean);
+      broadcast.queueDelta(clean);
     } else {
       deltas += Wire.splitUtf8(clean, Integer.MAX_VALUE).size();
     }
@@ -223,7 +241,12 @@ public final class StreamSource implements AutoCloseable {
           if (!current()) {
             return;
           }
-          append(item);
+          try {
+            append(item);
+          } catch (StreamLimitException e) {
+            fail(e);
+            return;
+          }
         }
         if (++sinceRequest == 128) {
           sinceRequest = 0;
@@ -254,6 +277,226 @@ public final class StreamSource implements AutoCloseable {
       }
     });
     return result;
+  }
+
+  /**
+   * Starts a new stream fed from {@code in}, read on a daemon thread in 8 KiB reads and decoded
+   * as {@code format} says: plain text, or an event stream mapped by its {@link SseTextMapping}.
+   * EOF completes the stream (unless the mapping requires a done event); an {@link IOException},
+   * or an event larger than the parser's limit, fails it with the exception's message. {@link #abort()}, {@link #close()} or a new stream closes {@code in},
+   * which unblocks the reader, and nothing more is appended. The stream is closed when the
+   * reading ends.
+   *
+   * @return a future completing with the stream's terminal state
+   * @throws IllegalStateException if the source is closed
+   */
+  public CompletableFuture<StreamState> feed(InputStream in, StreamFormat format) {
+    Objects.requireNonNull(in, "in");
+    Objects.requireNonNull(format, "format");
+    return feedBody(in, sink -> read(in, format, sink));
+  }
+
+  private static void read(InputStream in, StreamFormat format, FeedSink sink)
+      throws IOException {
+    if (format.isSse()) {
+      readSse(in, format.sseMapping(), sink);
+    } else {
+      new BodyReader(format.charset()).readAll(in, sink::append);
+    }
+  }
+
+  /** Parses an event stream and maps its events to appends and terminal transitions. */
+  private static void readSse(InputStream in, SseTextMapping mapping, FeedSink sink)
+      throws IOException {
+    boolean[] stop = {false};
+    SseParser parser = new SseParser(m -> {
+      if (stop[0]) {
+        return;
+      }
+      if (mapping.textEvents().contains(m.type())) {
+        if (m.data().equals(mapping.doneSentinel())) {
+          sink.complete();
+          stop[0] = true;
+          return;
+        }
+        String text;
+        try {
+          text = mapping.textExtractor().apply(m.data());
+        } catch (RuntimeException e) {
+          sink.fail("textExtractor failed on a \"" + RelayLoggers.quote(m.type()) + "\" event: "
+              + (e.getMessage() == null ? e.getClass().getName() : e.getMessage()));
+          stop[0] = true;
+          return;
+        }
+        if (text != null && !sink.append(text)) {
+          stop[0] = true;
+        }
+      } else if (mapping.doneEvents().contains(m.type())) {
+        sink.complete();
+        stop[0] = true;
+      } else if (mapping.errorEvents().contains(m.type())) {
+        sink.fail(m.data());
+        stop[0] = true;
+      }
+    });
+    byte[] buf = new byte[BodyReader.READ_BYTES];
+    while (!stop[0]) {
+      int n = in.read(buf);
+      if (n < 0) {
+        parser.end();
+        if (!stop[0] && mapping.requireDoneEvent()) {
+          sink.fail("stream ended without done event");
+        }
+        return;
+      }
+      parser.feed(buf, 0, n);
+    }
+  }
+
+  /**
+   * Starts a new stream fed from an HTTP response body, as returned by
+   * {@code HttpClient.send(request, BodyHandlers.ofInputStream())}. A status outside 2xx fails
+   * the stream with {@code "HTTP <status>: <first 512 chars of the body>"}. Otherwise a
+   * {@code Content-Type} starting with {@code text/event-stream} (in any case) is read as
+   * {@link StreamFormat#sse()}, and any other body as {@link StreamFormat#plainText(Charset)} in
+   * the charset of the {@code Content-Type} (UTF-8 if it names none); an unknown charset fails
+   * the stream with a message naming it.
+   *
+   * @return a future completing with the stream's terminal state
+   * @throws IllegalStateException if the source is closed
+   * @see #feed(InputStream, StreamFormat)
+   */
+  public CompletableFuture<StreamState> feed(HttpResponse<InputStream> response) {
+    Objects.requireNonNull(response, "response");
+    InputStream in = Objects.requireNonNull(response.body(), "response.body()");
+    int code = response.statusCode();
+    String contentType = response.headers().firstValue("Content-Type").orElse("");
+    return feedBody(in, sink -> {
+      if (code < 200 || code > 299) {
+        String body = new BodyReader(charsetOf(contentType, StandardCharsets.UTF_8))
+            .readPrefix(in, ERROR_BODY_CHARS);
+        sink.fail("HTTP " + code + ": " + body);
+        return;
+      }
+      if (contentType.trim().toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+        readSse(in, SseTextMapping.defaults(), sink);
+        return;
+      }
+      Charset charset = charsetOf(contentType, null);
+      if (charset == null) {
+        sink.fail("unsupported charset in Content-Type \"" + RelayLoggers.quote(contentType)
+            + "\"; the body was not read");
+        return;
+      }
+      new BodyReader(charset).readAll(in, sink::append);
+    });
+  }
+
+  /**
+   * The charset named by a Content-Type's {@code charset} parameter, UTF-8 when there is none,
+   * or {@code unknown} when it names one this JVM does not support.
+   */
+  private static Charset charsetOf(String contentType, Charset unknown) {
+    for (String param : contentType.split(";")) {
+      String p = param.trim();
+      int eq = p.indexOf('=');
+      if (eq > 0 && p.substring(0, eq).trim().toLowerCase(Locale.ROOT).equals("charset")) {
+        String name = p.substring(eq + 1).trim();
+        if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\"")) {
+          name = name.substring(1, name.length() - 1);
+        }
+        try {
+          return Charset.forName(name);
+        } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+          return unknown;
+        }
+      }
+    }
+    return StandardCharsets.UTF_8;
+  }
+
+  /** Reads a body for one stream; see {@link FeedSink}. */
+  @FunctionalInterface
+  private interface BodyFeed {
+    void read(FeedSink sink) throws IOException;
+  }
+
+  /** Starts a stream and runs {@code body} on a daemon thread, ending the stream as it ends. */
+  private CompletableFuture<StreamState> feedBody(InputStream in, BodyFeed body) {
+    CompletableFuture<StreamState> result = new CompletableFuture<>();
+    FeedSink sink;
+    synchronized (this) {
+      start();
+      sink = new FeedSink(streamNumber, in);
+      feedResult = result;
+      // Closing may block on some streams, so it runs off the source lock.
+      cancelFeed = () -> SerialExecutor.blockingPool().execute(sink::closeQuietly);
+    }
+    SerialExecutor.blockingPool().execute(() -> {
+      try {
+        body.read(sink);
+        sink.complete();
+      } catch (IOException | RuntimeException e) {
+        sink.fail(e.getMessage() == null ? e.getClass().getName() : e.getMessage());
+      } finally {
+        sink.closeQuietly();
+      }
+    });
+    return result;
+  }
+
+  /** Where a body reader puts its text; every call is a no-op once the stream is not current. */
+  private final class FeedSink {
+    private final long number;
+    private final InputStream in;
+
+    FeedSink(long number, InputStream in) {
+      this.number = number;
+      this.in = in;
+    }
+
+    boolean append(String chunk) {
+      synchronized (StreamSource.this) {
+        if (!current()) {
+          return false;
+        }
+        try {
+          StreamSource.this.append(chunk);
+          return true;
+        } catch (StreamLimitException e) {
+          StreamSource.this.fail(e);
+          return false;
+        }
+      }
+    }
+
+    void complete() {
+      synchronized (StreamSource.this) {
+        if (current()) {
+          StreamSource.this.complete();
+        }
+      }
+    }
+
+    void fail(String message) {
+      synchronized (StreamSource.this) {
+        if (current()) {
+          StreamSource.this.fail(message);
+        }
+      }
+    }
+
+    private boolean current() {
+      return streamNumber == number && status == StreamStatus.STREAMING;
+    }
+
+    void closeQuietly() {
+      try {
+        in.close();
+      } catch (IOException | RuntimeException e) {
+        // The stream is being abandoned; a failing close changes nothing for it.
+      }
+    }
   }
 
   /**
@@ -398,8 +641,7 @@ public final class StreamSource implements AutoCloseable {
         try {
           l.accept(s);
         } catch (RuntimeException e) {
-          System.getLogger("dev.statesync.relay")
-              .log(System.Logger.Level.WARNING, "stream listener failed", e);
+          logger.warn("stream listener failed", Map.of("sourceId", sourceId, "error", e));
         }
       }
     });
@@ -416,6 +658,10 @@ public final class StreamSource implements AutoCloseable {
     private final BroadcastChannel channel;
     private final int maxBytes;
     private final long[] startPosition = new long[2];
+    private final long mergeNanos = options.maxDeltaDelay().toNanos();
+    private final StringBuilder pending = new StringBuilder();
+    private int pendingBytes;
+    private Cancellable flushTask;
     private long startStream;
     private boolean failed;
     private boolean closedHandle;
@@ -430,6 +676,11 @@ public final class StreamSource implements AutoCloseable {
     @Override
     public String channelName() {
       return channel.name();
+    }
+
+    @Override
+    public ChannelStats stats() {
+      return channel.stats();
     }
 
     void attach() {
@@ -454,8 +705,46 @@ public final class StreamSource implements AutoCloseable {
       }, SerialExecutor.blockingPool());
     }
 
-    void postDeltas(String clean) {
-      for (String piece : Wire.splitUtf8(clean, maxBytes - DELTA_OVERHEAD)) {
+    /** Posts {@code clean} as DELTAs now, or merges it into the pending window (RELAY-12.2). */
+    void queueDelta(String clean) {
+      if (mergeNanos == 0) {
+        postDeltas(clean);
+        return;
+      }
+      pending.append(clean);
+      pendingBytes += Wire.utf8Length(clean);
+      if (pendingBytes >= options.maxDeltaBytes()) {
+        flush();
+      } else if (flushTask == null) {
+        long number = streamNumber;
+        flushTask = options.scheduler().schedule(() -> {
+          synchronized (StreamSource.this) {
+            if (streamNumber == number && !closedHandle) {
+              flushTask = null;
+              flush();
+            }
+          }
+        }, mergeNanos, TimeUnit.NANOSECONDS);
+      }
+    }
+
+    /** Posts the merged text, if any; called before anything that must follow it on the wire. */
+    void flush() {
+      if (flushTask != null) {
+        flushTask.cancel();
+        flushTask = null;
+      }
+      if (pending.length() > 0) {
+        String merged = pending.toString();
+        pending.setLength(0);
+        pendingBytes = 0;
+        postDeltas(merged);
+      }
+    }
+
+    private void postDeltas(String clean) {
+      int limit = Math.min(options.maxDeltaBytes(), maxBytes - DELTA_OVERHEAD);
+      for (String piece : Wire.splitUtf8(clean, limit)) {
         deltas++;
         if (!failed) {
           post(Wire.encode(new Wire.Delta(streamNumber, deltas, piece)));
@@ -464,6 +753,7 @@ public final class StreamSource implements AutoCloseable {
     }
 
     void postEnd() {
+      flush();
       if (!failed) {
         post(Wire.encode(new Wire.End(streamNumber, status.name().toLowerCase(),
             endReason.name(), error, deltas)));
@@ -474,6 +764,7 @@ public final class StreamSource implements AutoCloseable {
       if (status == StreamStatus.IDLE || closedHandle) {
         return;
       }
+      flush();
       // JSON may escape a char to six bytes; keep the STATE and each part well under the limit.
       int budget = Math.max(256, (maxBytes - 1024) / 6);
       List<String> pieces = Wire.splitUtf8(text.toString(), budget);
@@ -512,7 +803,7 @@ public final class StreamSource implements AutoCloseable {
     }
 
     private void scheduleRecovery() {
-      SerialExecutor.timer().schedule(() -> {
+      options.scheduler().schedule(() -> {
         synchronized (StreamSource.this) {
           if (closedHandle) {
             return;
@@ -559,6 +850,7 @@ public final class StreamSource implements AutoCloseable {
         if (closedHandle) {
           return;
         }
+        flush();
         try {
           channel.post(Wire.encode(new Wire.Closed(sourceId)));
         } catch (RuntimeException e) {

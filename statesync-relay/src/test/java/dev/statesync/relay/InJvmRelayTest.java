@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** Source and mirrors on separate channel instances of one JVM. */
 class InJvmRelayTest {
+  private static final long BOUND_S = ChildJvm.CI_BOUND.toSeconds();
   private static Path dir;
   private static ChannelOptions channel;
   private static MirrorOptions mirror;
@@ -24,7 +25,7 @@ class InJvmRelayTest {
   @BeforeAll
   static void runtimeDir() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "rj");
-    channel = ChannelOptions.builder().runtimeDir(dir).build();
+    channel = ChildJvm.channel(dir).build();
     mirror = MirrorOptions.builder().channelOptions(channel).build();
   }
 
@@ -51,7 +52,7 @@ class InJvmRelayTest {
 
   @Test
   void transitionsFollowTheTable() {
-    try (StreamSource source = new StreamSource("s", null)) {
+    try (StreamSource source = new StreamSource(SourceOptions.builder().sourceId("s").build())) {
       assertFalse(source.complete());
       assertThrows(IllegalStateException.class, () -> source.append("x"));
       assertEquals("s-1", source.start());
@@ -74,7 +75,7 @@ class InJvmRelayTest {
     try (StreamSource source = new StreamSource();
         BroadcastHandle h = source.broadcast(name, channel);
         StreamMirror m = new StreamMirror(name, mirror)) {
-      m.awaitSynced().get(5, TimeUnit.SECONDS);
+      m.awaitSynced().get(BOUND_S, TimeUnit.SECONDS);
       var terminal = m.awaitTerminal();
       source.start();
       StringBuilder expected = new StringBuilder();
@@ -84,7 +85,7 @@ class InJvmRelayTest {
         source.append(chunk);
       }
       source.complete();
-      StreamState end = terminal.get(60, TimeUnit.SECONDS);
+      StreamState end = terminal.get(BOUND_S, TimeUnit.SECONDS);
       assertEquals(StreamStatus.DONE, end.status());
       assertEquals(expected.toString(), end.text());
     }
@@ -93,15 +94,16 @@ class InJvmRelayTest {
   @Test
   void lateJoinerGetsTheFinishedStreamAndTwoSourcesStayApart() throws Exception {
     String name = "two";
-    try (StreamSource first = new StreamSource("first", null);
+    try (StreamSource first = new StreamSource(SourceOptions.builder().sourceId("first").build());
         BroadcastHandle h1 = first.broadcast(name, channel);
-        StreamSource second = new StreamSource("second", null);
+        StreamSource second = new StreamSource(SourceOptions.builder().sourceId("second").build());
         BroadcastHandle h2 = second.broadcast(name, channel)) {
       first.start();
       first.append("one");
       first.complete();
-      try (StreamMirror early = new StreamMirror(name, mirror)) {
-        assertEquals("one", early.awaitSynced().get(5, TimeUnit.SECONDS).text());
+      try (StreamMirror early = new StreamMirror(name, MirrorOptions.builder()
+          .channelOptions(channel).stateRequestTimeout(ChildJvm.CI_BOUND).build())) {
+        assertEquals("one", early.awaitSynced().get(BOUND_S, TimeUnit.SECONDS).text());
         assertTrue(early.done());
         var terminal = new java.util.concurrent.CompletableFuture<StreamState>();
         early.onChange(s -> {
@@ -112,7 +114,7 @@ class InJvmRelayTest {
         second.start();
         second.append("two");
         second.abort();
-        StreamState shown = terminal.get(5, TimeUnit.SECONDS);
+        StreamState shown = terminal.get(BOUND_S, TimeUnit.SECONDS);
         assertEquals("two", shown.text());
         assertEquals(EndReason.ABORTED, shown.endReason());
         List<StreamState> all = early.streams();
@@ -130,7 +132,7 @@ class InJvmRelayTest {
         BroadcastHandle h = source.broadcast(name, channel);
         StreamMirror m = new StreamMirror(name, mirror);
         SubmissionPublisher<String> pub = new SubmissionPublisher<>()) {
-      m.awaitSynced().get(5, TimeUnit.SECONDS);
+      m.awaitSynced().get(BOUND_S, TimeUnit.SECONDS);
       var result = source.feed(pub);
       var terminal = m.awaitTerminal();
       var allAppended = new java.util.concurrent.CompletableFuture<Void>();
@@ -143,12 +145,12 @@ class InJvmRelayTest {
         pub.submit("x");
       }
       // closeExceptionally may drop buffered items, so fail only once all were appended.
-      allAppended.get(10, TimeUnit.SECONDS);
+      allAppended.get(BOUND_S, TimeUnit.SECONDS);
       pub.closeExceptionally(new RuntimeException("upstream broke"));
-      StreamState end = result.get(10, TimeUnit.SECONDS);
+      StreamState end = result.get(BOUND_S, TimeUnit.SECONDS);
       assertEquals(StreamStatus.ERROR, end.status());
       assertEquals(1000, end.text().length());
-      StreamState mirrored = terminal.get(10, TimeUnit.SECONDS);
+      StreamState mirrored = terminal.get(BOUND_S, TimeUnit.SECONDS);
       assertEquals("upstream broke", mirrored.error());
       assertEquals(end.text(), mirrored.text());
     }

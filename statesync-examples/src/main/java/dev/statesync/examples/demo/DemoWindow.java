@@ -28,6 +28,7 @@ import dev.statesync.persistence.peer.CrossProcessOptions;
 import dev.statesync.relay.HttpSnapshotProvider;
 import dev.statesync.relay.SseCoordinator;
 import dev.statesync.relay.SseOptions;
+import dev.statesync.relay.SourceOptions;
 import dev.statesync.relay.StreamMirror;
 import dev.statesync.relay.StreamSource;
 import dev.statesync.relay.StreamState;
@@ -180,7 +181,7 @@ public final class DemoWindow {
         .put("shown", String.valueOf(shown.get()))
         .put("ms", msSinceJvmStart()));
     if (id.equals("main")) {
-      source = new StreamSource(id, null);
+      source = new StreamSource(SourceOptions.builder().sourceId(id).build());
       source.broadcast(STREAM_CHANNEL);
     } else if (id.equals("reader")) {
       mirror = new StreamMirror(STREAM_CHANNEL);

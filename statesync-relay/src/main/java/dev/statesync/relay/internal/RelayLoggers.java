@@ -6,7 +6,8 @@ import dev.statesync.core.logging.Slf4jLogger;
 
 /**
  * The module's default logger: the core SLF4J adapter on {@code dev.statesync.relay} when
- * slf4j-api is on the class path, else a console logger that drops debug entries.
+ * slf4j-api and an SLF4J provider are on the class path, else a console logger that drops debug
+ * entries. Without a provider SLF4J would discard every entry, so WARNs would vanish unseen.
  */
 public final class RelayLoggers {
   private static final String NAME = "dev.statesync.relay";
@@ -32,10 +33,27 @@ public final class RelayLoggers {
     private static Logger create() {
       try {
         Class.forName("org.slf4j.LoggerFactory", false, RelayLoggers.class.getClassLoader());
-        return Slf4jLogger.of(org.slf4j.LoggerFactory.getLogger(NAME));
       } catch (ClassNotFoundException | LinkageError e) {
         return Loggers.createConsoleLogger();
       }
+      return Slf4j.hasProvider() ? Slf4j.create() : Loggers.createConsoleLogger();
+    }
+  }
+
+  /** Touches SLF4J types only once slf4j-api is known to be present. */
+  private static final class Slf4j {
+    /** Looks for a provider without initializing SLF4J, which would print its own warning. */
+    static boolean hasProvider() {
+      try {
+        return java.util.ServiceLoader.load(org.slf4j.spi.SLF4JServiceProvider.class,
+            RelayLoggers.class.getClassLoader()).findFirst().isPresent();
+      } catch (java.util.ServiceConfigurationError | LinkageError e) {
+        return false;
+      }
+    }
+
+    static Logger create() {
+      return Slf4jLogger.of(org.slf4j.LoggerFactory.getLogger(NAME));
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.statesync.relay.internal;
 
+import dev.statesync.core.logging.Logger;
 import java.util.ArrayDeque;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,12 +28,22 @@ public final class SerialExecutor implements Executor {
       });
 
   private final Executor backing;
+  private final Logger logger;
   private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
   private boolean running;
 
-  /** Serializes onto {@code backing}, or onto a shared daemon pool when null. */
+  /** Serializes onto {@code backing}, or a shared daemon pool; logs to the default logger. */
   public SerialExecutor(Executor backing) {
+    this(backing, RelayLoggers.defaultLogger());
+  }
+
+  /**
+   * Serializes onto {@code backing}, or onto a shared daemon pool when null; a task's exception
+   * is logged to {@code logger} at WARN.
+   */
+  public SerialExecutor(Executor backing, Logger logger) {
     this.backing = backing == null ? SHARED : backing;
+    this.logger = logger;
   }
 
   /** A shared daemon timer; its tasks must be short and must not block. */
@@ -69,8 +81,7 @@ public final class SerialExecutor implements Executor {
       try {
         next.run();
       } catch (RuntimeException e) {
-        System.getLogger("dev.statesync.relay")
-            .log(System.Logger.Level.WARNING, "relay callback failed", e);
+        logger.warn("relay callback failed", Map.of("error", e));
       }
     }
   }

@@ -36,6 +36,11 @@ public final class TextSanitizer {
     return out.toString();
   }
 
+  /** The number of chars held back for the next chunk: 0 or 1. */
+  public int heldChars() {
+    return held == 0 ? 0 : 1;
+  }
+
   /** Ends the stream: returns "\uFFFD" if a high surrogate was held back, else "". */
   public String finish() {
     boolean pending = held != 0;

@@ -200,6 +200,25 @@ public final class Wire {
     throw new IllegalArgumentException("varint longer than 10 bytes");
   }
 
+  /** The number of bytes {@code text} (well-formed UTF-16) takes in UTF-8. */
+  public static int utf8Length(String text) {
+    int bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        bytes++;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
+  }
+
   /**
    * Splits {@code text} into pieces of at most {@code maxBytes} UTF-8 bytes, only at code point
    * boundaries, so every piece is well-formed.
