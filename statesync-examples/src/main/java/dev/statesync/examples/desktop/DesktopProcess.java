@@ -13,6 +13,7 @@ import dev.statesync.examples.support.SettingsClient;
 import dev.statesync.relay.HttpRevisionSync;
 import dev.statesync.relay.HttpRevisionSyncOptions;
 import dev.statesync.relay.MirrorOptions;
+import dev.statesync.relay.SourceOptions;
 import dev.statesync.relay.StreamMirror;
 import dev.statesync.relay.StreamSource;
 import dev.statesync.relay.StreamState;
@@ -108,7 +109,7 @@ final class DesktopProcess implements AutoCloseable {
     });
     settings.addListener(snapshot -> panels.forEach(p -> p.show(snapshot)));
     if (produces) {
-      source = new StreamSource(name, null);
+      source = new StreamSource(SourceOptions.builder().sourceId(name).build());
       source.broadcast(STREAM_CHANNEL, channel);
       source.onChange(this::showStream);
       mirror = null;
