@@ -2,6 +2,7 @@ package dev.statesync.examples;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.statesync.postgres.ExampleDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -92,5 +93,21 @@ class ExamplesTest {
     assertTrue(r.out().lines().anyMatch(l -> l.matches(
         "tab-[23] leads and resumed the stream after id [45]")), r.out());
     assertTrue(r.out().contains("SSE connections the server opened in all: 2"), r.out());
+  }
+
+  @Test
+  void threeHostsConvergeThroughARealPostgresAndLoseNoUpdate() {
+    String table = "examples_" + ProcessHandle.current().pid();
+    Run r = run(out -> PostgresAcrossHosts.run(out, ExampleDatabase.jdbcUrl(), table));
+    assertTrue(r.ok(), r.out());
+    assertTrue(r.out().contains("[host-c] shows dark/14 (revision 2)"), r.out());
+    assertTrue(r.out().contains("   30 updates: font size 14 -> 44, revision 32; none lost"),
+        r.out());
+    assertTrue(r.out().contains("   host-c read revision 33 at start (solarized/16)"), r.out());
+    for (String host : PostgresAcrossHosts.HOSTS) {
+      assertTrue(r.out().lines().anyMatch(l -> l.matches(host + " +33 solarized/16 .*")),
+          host + "\n" + r.out());
+    }
+    assertTrue(r.out().lines().anyMatch("converged"::equals), r.out());
   }
 }
