@@ -14,6 +14,7 @@ import dev.statesync.core.ThrottlingOptions;
 import dev.statesync.core.apply.StateHolder;
 import dev.statesync.core.logging.Logger;
 import dev.statesync.core.logging.Loggers;
+import dev.statesync.examples.support.CommandLoop;
 import dev.statesync.examples.support.MutableLogger;
 import dev.statesync.examples.support.Reports;
 import dev.statesync.examples.support.Settings;
@@ -32,12 +33,8 @@ import dev.statesync.relay.SourceOptions;
 import dev.statesync.relay.StreamMirror;
 import dev.statesync.relay.StreamSource;
 import dev.statesync.relay.StreamState;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,9 +63,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Arguments: {@code windowId settingsUri eventsUri storageDir}. The runtime directory of the
  * host channel comes from {@code -Dstatesync.runtimeDir}. Commands arrive on stdin as
- * {@code <n> <verb> [args]}; each is answered with a report {@code @ {"re":n,...}}. The window
- * also reports {@code hydrated}, {@code ready}, {@code leader} and {@code streamDone} on its own.
- * It quits on {@code quit} or when stdin closes (its parent is gone).
+ * {@code <n> <verb> [args]} ({@link CommandLoop}); each is answered with a report
+ * {@code @ {"re":n,...}}. The window also reports {@code hydrated}, {@code ready},
+ * {@code leader} and {@code streamDone} on its own. It quits on {@code quit} or when stdin closes (its parent is gone).
  */
 public final class DemoWindow {
   static final String STREAM_CHANNEL = "demo-stream";
@@ -125,7 +122,7 @@ public final class DemoWindow {
   }
 
   /** Runs one window; see the class comment for the arguments. */
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) {
     if (args.length != 4) {
       System.err.println("usage: DemoWindow windowId settingsUri eventsUri storageDir");
       System.exit(2);
@@ -204,69 +201,45 @@ public final class DemoWindow {
     }
   }
 
-  private void serve() throws IOException {
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    String line;
-    while ((line = in.readLine()) != null) {
-      String[] words = line.strip().split(" ");
-      int re = Integer.parseInt(words[0]);
-      try {
-        if (!handle(re, words)) {
-          reports.send(reports.answer(re, "done"));
-          return;
-        }
-      } catch (RuntimeException e) {
-        Throwable cause = e.getCause() != null ? e.getCause() : e;
-        reports.send(reports.answer(re, "error").put("message", cause.toString()));
-      }
-    }
+  private void serve() {
+    CommandLoop.serve(reports, this::handle);
   }
 
-  /** Runs one command; false for {@code quit}. */
-  private boolean handle(int re, String[] w) {
-    switch (w[1]) {
+  /** Runs one command and fills its answer; see {@link CommandLoop}. */
+  private void handle(String verb, String[] args, ObjectNode answer) {
+    switch (verb) {
       case "write" -> {
         SnapshotEnvelope<Settings> response =
-            client.writeAndWait(new Settings(w[2], Integer.parseInt(w[3])));
+            client.writeAndWait(new Settings(args[0], Integer.parseInt(args[1])));
         sync.offer(response, ApplyOrigin.OFFER).join();
-        reports.send(reports.answer(re, "written").put("revision", response.revision().toString()));
+        answer.put("revision", response.revision().toString());
       }
       case "burst" -> {
         long t0 = System.nanoTime();
-        SnapshotEnvelope<Settings> last = burst(Integer.parseInt(w[2]), w[3]);
-        reports.send(reports.answer(re, "written").put("revision", last.revision().toString())
-            .put("ms", (System.nanoTime() - t0) / 1_000_000));
+        SnapshotEnvelope<Settings> last = burst(Integer.parseInt(args[0]), args[1]);
+        answer.put("revision", last.revision().toString())
+            .put("ms", (System.nanoTime() - t0) / 1_000_000);
       }
       case "await" -> {
-        Revision target = Revision.parse(w[2]);
-        boolean reached = awaitRevision(target, Duration.ofSeconds(Long.parseLong(w[3])));
-        reports.send(stats(reports.answer(re, "awaited").put("reached", reached)));
+        Revision target = Revision.parse(args[0]);
+        boolean reached = awaitRevision(target, Duration.ofSeconds(Long.parseLong(args[1])));
+        stats(answer.put("reached", reached));
       }
-      case "stats" -> reports.send(stats(reports.answer(re, "stats")));
+      case "stats" -> stats(answer);
       case "awaitStat" -> {
-        long min = Long.parseLong(w[3]);
-        long deadline = System.nanoTime() + Duration.ofSeconds(Long.parseLong(w[4])).toNanos();
+        long min = Long.parseLong(args[1]);
+        long deadline = System.nanoTime() + Duration.ofSeconds(Long.parseLong(args[2])).toNanos();
         // A bounded wait on a counter the engine exposes only by polling.
-        while (stats(reports.of("probe")).path(w[2]).asLong() < min
+        while (stats(reports.of("probe")).path(args[0]).asLong() < min
             && System.nanoTime() < deadline) {
           LockSupport.parkNanos(Duration.ofMillis(2).toNanos());
         }
-        reports.send(stats(reports.answer(re, "stats")));
+        stats(answer);
       }
-      case "log" -> {
-        console.debug(w[2].equals("on"));
-        reports.send(reports.answer(re, "done"));
-      }
-      case "stream" -> {
-        produce(String.join(" ", java.util.Arrays.copyOfRange(w, 2, w.length)));
-        reports.send(reports.answer(re, "done"));
-      }
-      case "quit" -> {
-        return false;
-      }
-      default -> throw new IllegalArgumentException("unknown command " + w[1]);
+      case "log" -> console.debug(args[0].equals("on"));
+      case "stream" -> produce(String.join(" ", args));
+      default -> throw new IllegalArgumentException("unknown command " + verb);
     }
-    return true;
   }
 
   /**
@@ -321,18 +294,29 @@ public final class DemoWindow {
 
   private boolean awaitRevision(Revision target, Duration timeout) {
     CompletableFuture<Void> reached = new CompletableFuture<>();
+    long deadline = System.nanoTime() + timeout.toNanos();
     try (var sub = shown.addListener(env -> {
       if (env.revision().compareTo(target) >= 0) {
         reached.complete(null);
       }
     })) {
-      if (shown.revision().map(r -> r.compareTo(target) >= 0).orElse(false)) {
-        return true;
+      while (true) {
+        // Checked again after every slice: a listener registered while an apply was telling
+        // the listeners misses that apply, which the holder publishes right after.
+        if (shown.revision().map(r -> r.compareTo(target) >= 0).orElse(false)) {
+          return true;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          reached.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+          return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+          // Next slice.
+        }
       }
-      reached.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (java.util.concurrent.TimeoutException e) {
-      return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
