@@ -81,8 +81,9 @@ class MultiProcessPeerTest {
         String applied = joiner.await(l -> l.startsWith("applied "), "the joiner's apply");
         assertEquals("applied 5 PEER shared", applied);
         // The non-leader saw the request and then the leader's answer, and dropped its own.
-        await(() -> other.applier.stats().messagesReceived() == 3,
-            "the non-leader sees r5, the request and the answer");
+        await(() -> other.applier.stats().messagesReceived() == 3
+            && nonLeaderTime.pendingTasks() == 0,
+            "the non-leader sees r5, the request and the answer, and cancels its answer");
         nonLeaderTime.advanceMs(10_000);
         assertEquals(0, other.applier.stats().broadcastsSent(), "the non-leader never answers");
         assertEquals(2, leader.applier.stats().broadcastsSent(), "the leader answered once");

@@ -62,8 +62,8 @@ final class Peer implements AutoCloseable {
     applier = Persistence.createPersistenceApplier(customize.apply(PersistenceOptions.<Settings>builder()
         .storage(storage).key(KEY)
         .applier((s, ctx) -> {
+          origins.add(ctx.origin()); // before applied: tests wait on applied, then read origins
           applied.add(s);
-          origins.add(ctx.origin());
           return CompletableFuture.completedFuture(null);
         })
         .codec(JsonCodec.of(Settings.class)).executor(Runnable::run)
