@@ -146,6 +146,35 @@ class MultiProcessFileTest {
               .toCompletableFuture().join());
       assertTrue(e.getCause() instanceof LockTimeoutException, String.valueOf(e.getCause()));
       assertEquals(1, revisionIn(b, "k"));
+
+      // Through an applier: a saveError and one SAVE error carry the LockTimeoutException.
+      List<Throwable> saveErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<dev.statesync.persistence.PersistenceErrorContext> errors =
+          new java.util.concurrent.CopyOnWriteArrayList<>();
+      dev.statesync.persistence.PersistenceApplier<String> applier =
+          dev.statesync.persistence.Persistence.createPersistenceApplier(
+              dev.statesync.persistence.PersistenceOptions.<String>builder().storage(b).key("k")
+                  .applier(dev.statesync.core.SnapshotApplier.of(s -> { }))
+                  .dataType(String.class).onPersistenceError(errors::add).build());
+      applier.addListener(new dev.statesync.persistence.PersistenceListener<>() {
+        @Override
+        public void onSaveError(dev.statesync.persistence.SaveInfo info, Throwable error) {
+          saveErrors.add(error);
+        }
+      });
+      applier.apply(dev.statesync.core.SnapshotEnvelope.of(dev.statesync.core.Revision.of(2),
+          "two", dev.statesync.core.Epoch.of("e")), dev.statesync.core.ApplyContext.of("k",
+          dev.statesync.core.ApplyOrigin.PROVIDER)).toCompletableFuture().join();
+      CompletionException flushed = Assertions.assertThrows(CompletionException.class,
+          () -> applier.flush().join());
+      assertTrue(flushed.getCause() instanceof LockTimeoutException, flushed.toString());
+      // The event is emitted before the write's future fails, and nothing else emits here.
+      assertEquals(1, saveErrors.size());
+      assertTrue(saveErrors.get(0) instanceof LockTimeoutException);
+      assertEquals(dev.statesync.persistence.PersistenceOperation.SAVE,
+          errors.get(0).operation());
+      assertEquals(1, revisionIn(b, "k"), "the file is unchanged");
+      applier.closeAsync(dev.statesync.persistence.CloseMode.DISCARD).join();
     }
   }
 }
