@@ -291,8 +291,7 @@ public final class StreamMirror implements AutoCloseable {
       e.startEpoch = s.startEpoch();
       e.startSeq = s.startSeq();
     }
-    e.text.setLength(0);
-    e.text.append(text);
+    e.text.replace(text);
     e.deltas = s.deltas();
     StreamStatus status = StreamStatus.valueOf(s.status().toUpperCase(Locale.ROOT));
     if (status.isTerminal()) {
@@ -479,7 +478,7 @@ public final class StreamMirror implements AutoCloseable {
     final String src;
     final long number;
     final String id;
-    final StringBuilder text = new StringBuilder();
+    final TextLog text = new TextLog();
     StreamStatus status = StreamStatus.STREAMING;
     EndReason reason;
     String error;
@@ -509,7 +508,7 @@ public final class StreamMirror implements AutoCloseable {
 
     StreamState state() {
       if (cachedVersion != version || cached == null) {
-        cached = new StreamState(src, id, status, text.toString(), error, reason, sourceClosed);
+        cached = text.snapshot(src, id, status, error, reason, sourceClosed);
         cachedVersion = version;
       }
       return cached;

@@ -64,7 +64,7 @@ public final class StreamSource implements AutoCloseable {
   private final SerialExecutor callbacks;
   private final List<Consumer<StreamState>> listeners = new CopyOnWriteArrayList<>();
 
-  private StringBuilder text = new StringBuilder();
+  private TextLog text = new TextLog();
   private StreamStatus status = StreamStatus.IDLE;
   private String streamId = "";
   private String error;
@@ -131,7 +131,7 @@ public final class StreamSource implements AutoCloseable {
     end(EndReason.SUPERSEDED, null);
     streamNumber++;
     this.streamId = streamId;
-    text = new StringBuilder();
+    text = new TextLog();
     sanitizer = new TextSanitizer();
     deltas = 0;
     status = StreamStatus.STREAMING;
@@ -542,8 +542,8 @@ public final class StreamSource implements AutoCloseable {
   /** The current state; cheap to call repeatedly while nothing changes. */
   public synchronized StreamState state() {
     if (cached == null) {
-      cached = new StreamState(streamNumber == 0 ? "" : sourceId, streamId, status,
-          text.toString(), error, endReason, closed);
+      cached = text.snapshot(streamNumber == 0 ? "" : sourceId, streamId, status, error,
+          endReason, closed);
     }
     return cached;
   }

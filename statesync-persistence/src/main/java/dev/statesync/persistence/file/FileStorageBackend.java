@@ -24,6 +24,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.CopyOption;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -94,6 +95,7 @@ public final class FileStorageBackend implements StorageBackend {
   private final Limits limits;
   private final Executor executor;
   private final Logger logger;
+  private final Mover mover;
   private volatile boolean closed;
 
   private FileStorageBackend(Builder b) {
@@ -103,6 +105,7 @@ public final class FileStorageBackend implements StorageBackend {
     this.limits = b.limits;
     this.executor = b.executor;
     this.logger = b.logger;
+    this.mover = b.mover;
     prepareDirectory();
   }
 
@@ -267,7 +270,7 @@ public final class FileStorageBackend implements StorageBackend {
           }
         }
         try {
-          Files.move(temp, data, StandardCopyOption.ATOMIC_MOVE);
+          mover.move(temp, data, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
           throw new IOException("the file system of " + directory
               + " does not support atomic rename; refusing a non-atomic write", e);
@@ -400,6 +403,12 @@ public final class FileStorageBackend implements StorageBackend {
     }
   }
 
+  /** The rename step, replaceable in this package's tests to act as a file-system shim. */
+  @FunctionalInterface
+  interface Mover {
+    void move(Path source, Path target, CopyOption... options) throws IOException;
+  }
+
   private interface IoSupplier<V> {
     V get() throws IOException;
   }
@@ -447,6 +456,7 @@ public final class FileStorageBackend implements StorageBackend {
     private Limits limits = Limits.defaults();
     private Executor executor = StateSync.defaultBlockingExecutor();
     private Logger logger = Loggers.noopLogger();
+    private Mover mover = Files::move;
 
     private Builder(Path directory) {
       this.directory = directory;
@@ -479,6 +489,12 @@ public final class FileStorageBackend implements StorageBackend {
     /** Logger for warnings (permissions, network file systems, skipped files); default noop. */
     public Builder logger(Logger logger) {
       this.logger = Objects.requireNonNull(logger, "logger");
+      return this;
+    }
+
+    /** Replaces the rename of a write; for this package's tests only. */
+    Builder mover(Mover mover) {
+      this.mover = Objects.requireNonNull(mover, "mover");
       return this;
     }
 

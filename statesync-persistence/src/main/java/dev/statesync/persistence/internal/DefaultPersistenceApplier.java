@@ -106,7 +106,7 @@ public final class DefaultPersistenceApplier<T> implements PersistenceApplier<T>
   private boolean closed;
   private CompletableFuture<Void> closeFuture;
   private RevisionSyncHandle<T> handle;
-  private volatile SnapshotEnvelope<T> latestKnown;
+  private volatile Latest<T> latestKnown;
   private final Counters counters = new Counters();
 
   /** A snapshot on its way to storage. */
@@ -159,6 +159,9 @@ public final class DefaultPersistenceApplier<T> implements PersistenceApplier<T>
 
   private record Encoded(byte[] record, long payloadBytes) {}
 
+  /** The last snapshot applied through this applier, with its topic. */
+  record Latest<T>(SnapshotEnvelope<T> envelope, String topic) {}
+
   /** Creates the applier; does no storage I/O. */
   public DefaultPersistenceApplier(PersistenceOptions<T> options) {
     this.storage = options.storage();
@@ -206,7 +209,7 @@ public final class DefaultPersistenceApplier<T> implements PersistenceApplier<T>
   }
 
   private void onApplied(SnapshotEnvelope<T> snapshot, ApplyContext context) {
-    latestKnown = snapshot;
+    latestKnown = new Latest<>(snapshot, context.topic());
     if (context.origin() == ApplyOrigin.CACHE) {
       return; // hydration never re-saves
     }
@@ -553,6 +556,14 @@ public final class DefaultPersistenceApplier<T> implements PersistenceApplier<T>
       }
       handle = h;
     }
+    attachHooks.forEach(Runnable::run);
+  }
+
+  private final List<Runnable> attachHooks = new CopyOnWriteArrayList<>();
+
+  /** Registers work to run after {@code attach} (posting {@code request-sync}). */
+  void onAttach(Runnable hook) {
+    attachHooks.add(hook);
   }
 
   RevisionSyncHandle<T> handle() {
@@ -561,7 +572,8 @@ public final class DefaultPersistenceApplier<T> implements PersistenceApplier<T>
     }
   }
 
-  SnapshotEnvelope<T> latestKnown() {
+  /** Returns the last applied snapshot (any origin), or null before the first apply. */
+  Latest<T> latest() {
     return latestKnown;
   }
 

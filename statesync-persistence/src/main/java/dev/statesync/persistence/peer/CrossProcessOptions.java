@@ -1,17 +1,23 @@
 package dev.statesync.persistence.peer;
 
 import dev.statesync.channel.ChannelOptions;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
- * Cross-process sync of a persistence applier over the host {@code BroadcastChannel}.
+ * Cross-process sync of a persistence applier over a {@link PeerChannel}, by default the host
+ * {@code BroadcastChannel}.
  *
  * <p>After each successful save of a PROVIDER or OFFER apply, the applier posts the saved
  * snapshot on the channel; every other applier with the same key on that channel (in this JVM or
  * another process of the same user) validates it and hands it to its engine with
  * {@code offer(envelope, PEER)}, so it passes the receiver's own revision gate and is saved there
- * only if it was applied. Sending ({@link #broadcastSaves()}) and receiving
+ * only if it was applied. A late joiner posts {@code request-sync} on attach, and one peer that
+ * holds state answers it: the leader at once, the others after {@link #answerDelay()} plus a
+ * random part of {@link #answerJitter()} unless they saw an answer first. Sending
+ * ({@link #broadcastSaves()}, which also governs answering) and receiving
  * ({@link #receiveUpdates()}) are independent. Immutable and thread-safe.
  */
 public final class CrossProcessOptions {
@@ -21,15 +27,23 @@ public final class CrossProcessOptions {
   private final String channelName;
   private final boolean receiveUpdates;
   private final boolean broadcastSaves;
+  private final boolean requestSyncOnAttach;
+  private final Duration answerDelay;
+  private final Duration answerJitter;
   private final int maxMessageBytes;
   private final ChannelOptions channelOptions;
+  private final Function<String, PeerChannel> channelFactory;
 
   private CrossProcessOptions(Builder b) {
     this.channelName = b.channelName;
     this.receiveUpdates = b.receiveUpdates;
     this.broadcastSaves = b.broadcastSaves;
-    this.maxMessageBytes = Math.min(b.maxMessageBytes, b.channelOptions.maxMessageBytes());
+    this.requestSyncOnAttach = b.requestSyncOnAttach;
+    this.answerDelay = b.answerDelay;
+    this.answerJitter = b.answerJitter;
+    this.maxMessageBytes = b.maxMessageBytes;
     this.channelOptions = b.channelOptions;
+    this.channelFactory = b.channelFactory;
   }
 
   /** Returns a builder with every default. */
@@ -69,14 +83,44 @@ public final class CrossProcessOptions {
     return broadcastSaves;
   }
 
-  /** Returns the cap on an encoded message, at most the channel's {@code maxMessageBytes}. */
+  /**
+   * Whether {@code attach} posts a {@code request-sync} so a peer sends its latest snapshot;
+   * ignored when {@link #receiveUpdates()} is false.
+   */
+  public boolean requestSyncOnAttach() {
+    return requestSyncOnAttach;
+  }
+
+  /** Returns how long a non-leader waits before answering a {@code request-sync}. */
+  public Duration answerDelay() {
+    return answerDelay;
+  }
+
+  /** Returns the upper bound of the random extra wait added to {@link #answerDelay()}. */
+  public Duration answerJitter() {
+    return answerJitter;
+  }
+
+  /**
+   * Returns the configured cap on an encoded message; the effective cap is the smaller of this
+   * and the channel's {@link PeerChannel#maxMessageBytes()}.
+   */
   public int maxMessageBytes() {
     return maxMessageBytes;
   }
 
-  /** Returns the options the channel is opened with. */
+  /** Returns the options the default host channel is opened with. */
   public ChannelOptions channelOptions() {
     return channelOptions;
+  }
+
+  /**
+   * Returns the factory that opens the channel from its name; empty means the host
+   * {@code BroadcastChannel} opened with {@link #channelOptions()} (as
+   * {@link PeerChannel#open(String, ChannelOptions)}).
+   */
+  public Optional<Function<String, PeerChannel>> channelFactory() {
+    return Optional.ofNullable(channelFactory);
   }
 
   /** Builder of {@link CrossProcessOptions}; not thread-safe. */
@@ -84,8 +128,13 @@ public final class CrossProcessOptions {
     private String channelName;
     private boolean receiveUpdates = true;
     private boolean broadcastSaves = true;
+    private boolean requestSyncOnAttach = true;
+    private Duration answerDelay = Duration.ofMillis(100);
+    private Duration answerJitter = Duration.ofMillis(100);
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private ChannelOptions channelOptions = ChannelOptions.defaults();
+    private boolean channelOptionsSet;
+    private Function<String, PeerChannel> channelFactory;
 
     private Builder() {}
 
@@ -116,6 +165,53 @@ public final class CrossProcessOptions {
       return this;
     }
 
+    /** Sets whether {@code attach} posts a {@code request-sync} (default true). */
+    public Builder requestSyncOnAttach(boolean request) {
+      this.requestSyncOnAttach = request;
+      return this;
+    }
+
+    /**
+     * Sets how long a non-leader waits before answering a {@code request-sync} (default 100 ms).
+     *
+     * @throws NullPointerException if {@code delay} is null
+     * @throws IllegalArgumentException if {@code delay} is negative
+     */
+    public Builder answerDelay(Duration delay) {
+      this.answerDelay = nonNegative(delay, "answerDelay");
+      return this;
+    }
+
+    /**
+     * Sets the bound of the random extra wait of a non-leader's answer (default 100 ms).
+     *
+     * @throws NullPointerException if {@code jitter} is null
+     * @throws IllegalArgumentException if {@code jitter} is negative
+     */
+    public Builder answerJitter(Duration jitter) {
+      this.answerJitter = nonNegative(jitter, "answerJitter");
+      return this;
+    }
+
+    private static Duration nonNegative(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(name + " must be >= 0, was " + d);
+      }
+      return d;
+    }
+
+    /**
+     * Sets the factory that opens the channel from its name, for example
+     * {@code PeerChannel::inMemory}; default: the host channel with {@link #channelOptions}.
+     *
+     * @throws NullPointerException if {@code factory} is null
+     */
+    public Builder channelFactory(Function<String, PeerChannel> factory) {
+      this.channelFactory = Objects.requireNonNull(factory, "channelFactory");
+      return this;
+    }
+
     /**
      * Sets the cap on an encoded message (default 1 MiB, and never above the channel's cap).
      *
@@ -130,17 +226,28 @@ public final class CrossProcessOptions {
     }
 
     /**
-     * Sets the options the channel is opened with, for example its runtime directory.
+     * Sets the options the default host channel is opened with, for example its runtime
+     * directory.
      *
      * @throws NullPointerException if {@code options} is null
      */
     public Builder channelOptions(ChannelOptions options) {
       this.channelOptions = Objects.requireNonNull(options, "channelOptions");
+      this.channelOptionsSet = true;
       return this;
     }
 
-    /** Returns the options. */
+    /**
+     * Returns the options.
+     *
+     * @throws IllegalArgumentException if both {@code channelFactory} and {@code channelOptions}
+     *     are set ({@code channelOptions} only applies to the default host channel)
+     */
     public CrossProcessOptions build() {
+      if (channelFactory != null && channelOptionsSet) {
+        throw new IllegalArgumentException("channelOptions applies only to the default host "
+            + "channel; with a channelFactory, pass the options to the factory instead");
+      }
       return new CrossProcessOptions(this);
     }
   }

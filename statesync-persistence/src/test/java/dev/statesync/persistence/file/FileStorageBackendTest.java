@@ -29,6 +29,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -130,6 +131,38 @@ class FileStorageBackendTest extends StorageBackendContract {
         () -> join(b.write("k", record("k", 1, null, 2000), WriteMode.MONOTONIC)));
     assertTrue(e.getCause() instanceof RecordTooLargeException);
     assertTrue(names(b.directory()).stream().noneMatch(n -> n.endsWith(".tmp")));
+  }
+
+  @Test
+  @DisplayName("PA-23 a file system that rejects ATOMIC_MOVE fails the write, keeps the old file "
+      + "and never falls back to a non-atomic move")
+  void writeFailsWhenAtomicRenameIsUnsupportedAndNeverCopies() throws Exception {
+    List<String> moves = new java.util.concurrent.CopyOnWriteArrayList<>();
+    FileStorageBackend b = FileStorageBackend.builder(temp.resolve("noatomic"))
+        .mover((source, target, options) -> {
+          List<java.nio.file.CopyOption> opts = List.of(options);
+          moves.add(opts.toString());
+          if (opts.contains(java.nio.file.StandardCopyOption.ATOMIC_MOVE)) {
+            throw new java.nio.file.AtomicMoveNotSupportedException(source.toString(),
+                target.toString(), "shim: no atomic rename here");
+          }
+          Files.move(source, target, options); // a non-atomic fallback would land here
+        }).build();
+    byte[] old = record("k", 1, null, 8);
+    Files.write(b.dataFile("k"), old);
+    CompletionException e = assertThrows(CompletionException.class,
+        () -> join(b.write("k", record("k", 2, null, 8), WriteMode.MONOTONIC)));
+    Throwable cause = e.getCause();
+    while (!(cause instanceof java.nio.file.AtomicMoveNotSupportedException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    assertTrue(cause instanceof java.nio.file.AtomicMoveNotSupportedException, e.toString());
+    assertTrue(e.getMessage().contains("atomic rename"), e.getMessage());
+    assertEquals(List.of("[ATOMIC_MOVE]"), moves, "exactly one move, and it was atomic");
+    assertArrayEquals(old, Files.readAllBytes(b.dataFile("k")));
+    assertTrue(names(b.directory()).stream().noneMatch(n -> n.endsWith(".tmp")),
+        "the temp file is removed");
   }
 
   @Test

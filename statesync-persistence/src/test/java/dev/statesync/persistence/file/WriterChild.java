@@ -13,8 +13,9 @@ import java.util.OptionalLong;
 import java.util.SplittableRandom;
 
 /**
- * A child JVM for the multi-process tests. Modes: {@code loop <dir> <key> <fsync> <start>}
- * writes start, start+1, ... forever and prints {@code ack <r>} after each completed write;
+ * A child JVM for the multi-process tests. Modes: {@code loop <dir> <key> <fsync>} opens the
+ * backend, prints {@code ready}, waits for a line on stdin, then writes s+1, s+2, ... forever
+ * (s = the stored revision at that moment) and prints {@code ack <r>} after each completed write;
  * {@code random <dir> <key> <count> <seed>} writes random revisions and prints {@code max <r>};
  * {@code hold <dir> <key>} takes the key's lock, prints {@code locked} and waits for stdin.
  */
@@ -40,7 +41,15 @@ public final class WriterChild {
         .fsync(!mode.equals("loop") || Boolean.parseBoolean(args[3]))
         .executor(Runnable::run).build();
     if (mode.equals("loop")) {
-      long r = Long.parseLong(args[4]);
+      // Warm up before the signal, so the parent's kill lands in steady-state writes.
+      System.out.println("ready");
+      System.out.flush();
+      if (new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+          java.nio.charset.StandardCharsets.UTF_8)).readLine() == null) {
+        return;
+      }
+      long r = backend.read(key).toCompletableFuture().join()
+          .map(b -> RecordFormat.readHeader(b, key).revision().unsignedBits()).orElse(0L) + 1;
       byte[] payload = new byte[4096];
       while (true) {
         write(backend, key, r, payload);

@@ -42,7 +42,8 @@ class CrossProcessSyncTest {
 
   private Peer peer(boolean receive, boolean broadcast) {
     Peer p = new Peer(CrossProcessOptions.builder().channelName(channel).receiveUpdates(receive)
-        .broadcastSaves(broadcast).channelOptions(channelOptions).build());
+        .broadcastSaves(broadcast).requestSyncOnAttach(false).channelOptions(channelOptions)
+        .build());
     open.add(p);
     return p;
   }

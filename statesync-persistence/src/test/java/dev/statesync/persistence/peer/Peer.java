@@ -20,9 +20,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 /** One applier with its own memory storage and engine handle, synced over a channel. */
 final class Peer implements AutoCloseable {
@@ -31,40 +33,70 @@ final class Peer implements AutoCloseable {
 
   static final String KEY = "settings";
 
-  final MemoryStorageBackend storage = MemoryStorageBackend.builder().build();
+  final dev.statesync.persistence.StorageBackend storage;
   final List<SnapshotEnvelope<Settings>> applied = new CopyOnWriteArrayList<>();
   final List<ApplyOrigin> origins = new CopyOnWriteArrayList<>();
   final List<PersistenceErrorContext> errors = new CopyOnWriteArrayList<>();
   final AtomicReference<SnapshotEnvelope<Settings>> upstream =
       new AtomicReference<>(env(1, "initial"));
+  final AtomicInteger fetches = new AtomicInteger();
   final PersistenceApplier<Settings> applier;
   final RevisionSyncHandle<Settings> handle;
 
   Peer(CrossProcessOptions sync) {
-    applier = Persistence.createPersistenceApplier(PersistenceOptions.<Settings>builder()
+    this(sync, MemoryStorageBackend.builder().build(), b -> b);
+  }
+
+  /**
+   * A peer on {@code storage}; {@code customize} may change the persistence options. The handle
+   * is attached (so a {@code request-sync} is posted if the options ask for it) and not started.
+   */
+  Peer(CrossProcessOptions sync, dev.statesync.persistence.StorageBackend storage,
+      UnaryOperator<PersistenceOptions.Builder<Settings>> customize) {
+    this(sync, storage, customize, true);
+  }
+
+  Peer(CrossProcessOptions sync, dev.statesync.persistence.StorageBackend storage,
+      UnaryOperator<PersistenceOptions.Builder<Settings>> customize, boolean attach) {
+    this.storage = storage;
+    applier = Persistence.createPersistenceApplier(customize.apply(PersistenceOptions.<Settings>builder()
         .storage(storage).key(KEY)
         .applier((s, ctx) -> {
+          origins.add(ctx.origin()); // before applied: tests wait on applied, then read origins
           applied.add(s);
-          origins.add(ctx.origin());
           return CompletableFuture.completedFuture(null);
         })
         .codec(JsonCodec.of(Settings.class)).executor(Runnable::run)
-        .onPersistenceError(errors::add).crossProcessSync(sync).build());
+        .onPersistenceError(errors::add).crossProcessSync(sync)).build());
     handle = StateSync.createRevisionSync(RevisionSyncOptions.<Settings>builder().topic(KEY)
         .subscriber(InvalidationSubscriber.none())
-        .provider(SnapshotProvider.of(upstream::get)).applier(applier)
+        .provider(SnapshotProvider.of(() -> {
+          fetches.incrementAndGet();
+          return upstream.get();
+        })).applier(applier)
         .executor(Runnable::run).build());
-    applier.attach(handle);
+    if (attach) {
+      applier.attach(handle);
+    }
   }
 
   static SnapshotEnvelope<Settings> env(long r, String theme) {
-    return SnapshotEnvelope.of(Revision.of(r), new Settings(theme, "t"), Epoch.of("e1"));
+    return env("e1", r, theme);
+  }
+
+  static SnapshotEnvelope<Settings> env(String epoch, long r, String theme) {
+    return SnapshotEnvelope.of(Revision.of(r), new Settings(theme, "t"), Epoch.of(epoch));
   }
 
   /** Applies {@code r} as if the provider returned it. */
   void providerApplies(long r, String theme) {
-    upstream.set(env(r, theme));
-    handle.refresh().join();
+    providerApplies(env(r, theme));
+  }
+
+  /** Makes {@code envelope} the provider's answer and refreshes. */
+  dev.statesync.core.ApplyOutcome providerApplies(SnapshotEnvelope<Settings> envelope) {
+    upstream.set(envelope);
+    return handle.refresh().join();
   }
 
   Revision storedRevision() {
@@ -76,9 +108,12 @@ final class Peer implements AutoCloseable {
     return applied.stream().map(e -> e.revision().unsignedBits()).toList();
   }
 
-  /** Waits, bounded, until {@code condition} holds. */
+  /**
+   * Waits until {@code condition} holds, bounded generously (60 s) because a loaded 2-core CI
+   * machine may stall a JVM for seconds; a passing run returns as soon as the condition holds.
+   */
   static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out waiting for " + what);

@@ -151,6 +151,9 @@ class SseCoordinatorMultiJvmTest {
     b.await("conn", WAIT, e -> e.path("v").asBoolean());
     server.publish("x", "one");
     b.await("event", WAIT, e -> true);
+    // A's own report of "one" may still be in its stdout pipe: wait for it, so that the count
+    // below measures only what reached A after disconnect() returned.
+    a.await("event", WAIT, e -> true);
     a.send("disconnect");
     a.await("disconnected", WAIT, e -> true);
     server.await("the next leader's stream", WAIT, () -> server.streams().size() == 2);
