@@ -170,7 +170,8 @@ final class DesktopProcess implements AutoCloseable {
   }
 
   /**
-   * Waits for the last write started from a window and returns its response.
+   * Waits for the last write started from a window and returns its response. After a failure,
+   * the windows' update showing it is already queued on the event dispatch thread.
    *
    * @throws IllegalStateException if it failed or did not complete within {@code timeout}
    */
@@ -181,7 +182,7 @@ final class DesktopProcess implements AutoCloseable {
       throw new IllegalStateException(name + ": the write did not complete within "
           + timeout.toSeconds() + " s");
     } catch (ExecutionException e) {
-      throw new IllegalStateException(name + ": the write failed: " + e.getCause().getMessage());
+      throw new IllegalStateException(name + ": the write failed: " + e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
@@ -197,13 +198,13 @@ final class DesktopProcess implements AutoCloseable {
     CompletableFuture<SnapshotEnvelope<Settings>> w = client.write(value)
         .thenCompose(response -> sync.offer(response, ApplyOrigin.OFFER).toCompletableFuture()
             .thenApply(ignored -> response));
-    w.whenComplete((ok, error) -> {
+    // lastWrite completes after a failure was queued to the dispatch thread.
+    lastWrite.set(w.whenComplete((ok, error) -> {
       if (error != null) {
         Throwable cause = error.getCause() != null ? error.getCause() : error;
-        SwingUtilities.invokeLater(() -> panels.forEach(p -> p.showError(cause.getMessage())));
+        SwingUtilities.invokeLater(() -> panels.forEach(p -> p.showError(String.valueOf(cause))));
       }
-    });
-    lastWrite.set(w);
+    }));
   }
 
   /** Produces {@link #STREAM_TEXT} word by word, as a model answering a prompt would. */
