@@ -64,8 +64,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Arguments: {@code windowId settingsUri eventsUri storageDir}. The runtime directory of the
  * host channel comes from {@code -Dstatesync.runtimeDir}. Commands arrive on stdin as
  * {@code <n> <verb> [args]} ({@link CommandLoop}); each is answered with a report
- * {@code @ {"re":n,...}}. The window also reports {@code hydrated}, {@code ready},
- * {@code leader} and {@code streamDone} on its own. It quits on {@code quit} or when stdin closes (its parent is gone).
+ * {@code @ {"re":n,...}}. The window also reports {@code hydrated} (what its file held),
+ * {@code ready}, {@code leader} and {@code streamDone} on its own. It quits on {@code quit} or
+ * when stdin closes (its parent is gone).
  */
 public final class DemoWindow {
   static final String STREAM_CHANNEL = "demo-stream";
@@ -169,8 +170,9 @@ public final class DemoWindow {
     LoadResult<Settings> cached = persistence.hydrate().join();
     reports.send(reports.of("hydrated")
         .put("outcome", cached.outcome().name())
-        .put("revision", sync.localRevision().toString())
-        .put("shown", String.valueOf(shown.get()))
+        // What the file held. A peer's save may have been applied already, if it was newer.
+        .put("revision", cached.envelope().map(e -> e.revision().toString()).orElse("none"))
+        .put("shown", cached.envelope().map(e -> String.valueOf(e.data())).orElse("nothing"))
         .put("ms", msSinceJvmStart()));
     sync.start().join();
     reports.send(reports.of("ready")

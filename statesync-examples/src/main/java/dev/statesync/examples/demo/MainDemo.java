@@ -160,10 +160,11 @@ public final class MainDemo {
     ChildProcess again = launch(leaderId);
     JsonNode hydrated = again.awaitReport("hydrated", WAIT);
     JsonNode ready = again.awaitReport("ready", WAIT);
-    note(String.format("disk: revision %s (%s) shown %d ms after JVM start",
+    note(String.format("disk: revision %s (%s) read %d ms after JVM start",
         hydrated.path("revision").asText(), hydrated.path("shown").asText(),
         hydrated.path("ms").asLong()));
-    note(String.format("then: revision %s (%s) at %d ms, from the backend",
+    // The newest of the disk, a peer's save and the backend, whichever arrived first.
+    note(String.format("then: revision %s (%s) at %d ms, from a peer or the backend",
         ready.path("revision").asText(), ready.path("shown").asText(), ready.path("ms").asLong()));
 
     headline("7. Result");

@@ -35,7 +35,7 @@ class MainDemoTest {
         "   connection [0-9.]+ ms later \\(SSE streams opened in all: 2\\)")), out);
     assertTrue(out.contains("backend SSE streams: 1"), out);
     assertTrue(lines.stream().anyMatch(l -> l.matches(
-        "   disk: revision 10\\d \\(dark/\\d+\\) shown \\d+ ms after JVM start")), out);
+        "   disk: revision 10\\d \\(dark/\\d+\\) read \\d+ ms after JVM start")), out);
     for (String id : MainDemo.WINDOWS) {
       assertTrue(lines.stream().anyMatch(l -> l.startsWith(id + " ") && l.contains(" 103 ")),
           "table row of " + id + "\n" + out);
