@@ -3,6 +3,7 @@ package dev.statesync.bench.relay;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.statesync.channel.ChannelOptions;
 import dev.statesync.channel.ElectionOptions;
+import dev.statesync.channel.HostCoordinationOptions;
 import dev.statesync.core.RevisionSyncHandle;
 import dev.statesync.core.SnapshotApplier;
 import dev.statesync.relay.HttpRevisionSync;
@@ -26,8 +27,9 @@ import java.util.Set;
  *   <li>{@code coordinator <runtimeDir> <channel> <sseUrl>}: one {@link SseCoordinator}; prints
  *       {@code ready}, then {@code event <id> <nanoTime>} per delivered event. On the command
  *       {@code disconnect} it prints {@code t0 <nanoTime>}, disconnects and exits.
- *   <li>{@code http <runtimeDir> <sseUrl> <snapshotUrl> <topic>}: one handle from
- *       {@code createHttpRevisionSync}; prints {@code ready} once started, then
+ *   <li>{@code http <runtimeDir> <sseUrl> <snapshotUrl> <topic> <plain|host>}: one handle from
+ *       {@code createHttpRevisionSync}, per process ({@code plain}) or host-coordinated
+ *       ({@code host}); prints {@code ready} once started, then
  *       {@code applied <revision> <nanoTime>} per apply.
  * </ul>
  *
@@ -66,7 +68,8 @@ public final class SseBenchNode {
         c.disconnect();
       }
       case "http" -> {
-        HttpRevisionSyncOptions<JsonNode> options = HttpRevisionSyncOptions.<JsonNode>builder()
+        Path dir = Path.of(args[1]);
+        HttpRevisionSyncOptions.Builder<JsonNode> builder = HttpRevisionSyncOptions.<JsonNode>builder()
             .topic(args[4])
             .sseUri(URI.create(args[2]))
             .snapshotUri(URI.create(args[3]))
@@ -74,9 +77,15 @@ public final class SseBenchNode {
             .headers(Map.of("X-Node", pid))
             .applier(SnapshotApplier.of(
                 env -> OUT.println("applied " + env.revision().unsignedBits() + " "
-                    + System.nanoTime())))
-            .build();
-        RevisionSyncHandle<JsonNode> handle = HttpRevisionSync.createHttpRevisionSync(options);
+                    + System.nanoTime())));
+        if (args[5].equals("host")) {
+          builder.hostCoordination(HostCoordinationOptions.builder()
+              .channelOptions(ChannelOptions.builder().runtimeDir(dir).build())
+              .electionOptions(ElectionOptions.builder().runtimeDir(dir).build())
+              .build());
+        }
+        RevisionSyncHandle<JsonNode> handle =
+            HttpRevisionSync.createHttpRevisionSync(builder.build());
         handle.start().join();
         OUT.println("ready");
         while (in.readLine() != null) {

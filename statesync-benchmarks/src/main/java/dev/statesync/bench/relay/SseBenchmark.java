@@ -24,8 +24,9 @@ import java.util.function.Predicate;
  *       delivered in every survivor; then a fresh JVM joins and the next trial starts;
  *   <li>clean handover: the leader calls {@code disconnect()}; the time to the next leader's GET;
  *   <li>cost per change: 1, 4 and 16 JVMs each with one {@code createHttpRevisionSync} handle on
- *       the same endpoints; SSE connections at the server, snapshot GETs at start and per change,
- *       and the time from publishing an invalidation to the last JVM's apply.
+ *       the same endpoints, per process and host-coordinated; SSE connections at the server,
+ *       snapshot GETs at start and per change, and the time from publishing an invalidation to
+ *       the last JVM's apply.
  * </ul>
  *
  * <p>Times are {@link System#nanoTime()} differences, also across processes (CLOCK_MONOTONIC on
@@ -51,8 +52,10 @@ public final class SseBenchmark {
       OUT.println();
       OUT.printf("  %-34s %9s %12s %15s  %s%n", "mode", "processes", "SSE streams",
           "GETs start/chg", "invalidation -> last apply");
-      for (int n : new int[] {1, 4, 16}) {
-        costPerChange(server, base.resolve("http" + n), n, changes);
+      for (boolean host : new boolean[] {false, true}) {
+        for (int n : new int[] {1, 4, 16}) {
+          costPerChange(server, base.resolve((host ? "host" : "http") + n), n, changes, host);
+        }
       }
     }
     OUT.printf("load average at the end: %s%n", loadAverage());
@@ -130,16 +133,16 @@ public final class SseBenchmark {
     nodes.forEach(Child::kill);
   }
 
-  private static void costPerChange(SseBenchServer server, Path dir, int jvms, int changes)
-      throws Exception {
+  private static void costPerChange(SseBenchServer server, Path dir, int jvms, int changes,
+      boolean host) throws Exception {
     server.reset();
-    String topic = "bench" + jvms;
+    String topic = (host ? "host" : "plain") + jvms;
     server.setSnapshot(topic, 0);
     String sse = server.uri("/sse").toString();
     String snap = server.uri("/snapshot/" + topic).toString();
     List<Child> nodes = new ArrayList<>();
     for (int i = 0; i < jvms; i++) {
-      nodes.add(Child.start("http", dir.toString(), sse, snap, topic));
+      nodes.add(Child.start("http", dir.toString(), sse, snap, topic, host ? "host" : "plain"));
     }
     for (Child c : nodes) {
       c.await(l -> l.equals("ready"));
@@ -159,7 +162,8 @@ public final class SseBenchmark {
       lastApply[rev - 1] = last - t0;
     }
     int changeGets = server.snapshotGets() - startGets;
-    OUT.printf("  %-34s %9d %12d %8d/%-6.2f  %s%n", "createHttpRevisionSync", jvms,
+    OUT.printf("  %-34s %9d %12d %8d/%-6.2f  %s%n",
+        host ? "createHttpRevisionSync, host-coord." : "createHttpRevisionSync", jvms,
         server.streams().size(), startGets, changeGets / (double) changes, summary(lastApply));
     nodes.forEach(Child::kill);
   }
