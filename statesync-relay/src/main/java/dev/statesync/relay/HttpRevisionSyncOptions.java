@@ -2,8 +2,14 @@ package dev.statesync.relay;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.type.TypeFactory;
+import dev.statesync.channel.HostCoordination;
+import dev.statesync.channel.HostCoordinationOptions;
+import dev.statesync.channel.HostUpstream;
 import dev.statesync.core.InvalidationSubscriber;
+import dev.statesync.core.RevisionSyncHandle;
 import dev.statesync.core.RevisionSyncOptions;
+import dev.statesync.core.StateSync;
 import dev.statesync.core.SnapshotApplier;
 import dev.statesync.core.json.ProtocolCodec;
 import dev.statesync.relay.internal.RequestHeaders;
@@ -13,6 +19,7 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -40,12 +47,28 @@ public final class HttpRevisionSyncOptions<T> {
   private final RevisionSyncOptions<T> engineOptions;
   private final URI sseUri;
   private final URI snapshotUri;
+  private final HostCoordinationOptions hostCoordination;
+  private final Supplier<RevisionSyncOptions.Builder<T>> coordinatedEngine;
+  private final JavaType dataType;
+  private final HostUpstream upstream;
 
-  private HttpRevisionSyncOptions(
-      RevisionSyncOptions<T> engineOptions, URI sseUri, URI snapshotUri) {
+  private HttpRevisionSyncOptions(Builder<T> b, RevisionSyncOptions<T> engineOptions,
+      HostCoordinationOptions hostCoordination, HostUpstream upstream) {
     this.engineOptions = engineOptions;
-    this.sseUri = sseUri;
-    this.snapshotUri = snapshotUri;
+    this.sseUri = b.sseUri;
+    this.snapshotUri = b.snapshotUri;
+    this.hostCoordination = hostCoordination;
+    this.dataType = b.dataType;
+    this.upstream = upstream;
+    String topic = b.topic;
+    SnapshotApplier<T> applier = b.applier;
+    ProtocolCodec codec = b.codec;
+    Consumer<RevisionSyncOptions.Builder<T>> engine = b.engine;
+    this.coordinatedEngine = () -> {
+      RevisionSyncOptions.Builder<T> e = RevisionSyncOptions.builder();
+      engine.accept(e);
+      return e.topic(topic).applier(applier).codec(codec);
+    };
   }
 
   /** Returns a builder with every default set. */
@@ -64,12 +87,21 @@ public final class HttpRevisionSyncOptions<T> {
   }
 
   /**
-   * Returns the engine options the handle is created with: the pass-through options, the topic
-   * and applier, an {@link HttpSnapshotProvider} and a subscriber leased from the JVM's shared
-   * registry.
+   * Returns the host-coordination options, with the channel name resolved (the one set, else
+   * {@link HttpRevisionSync#defaultChannelName(URI)} of the SSE endpoint), or empty when each
+   * process connects on its own.
    */
-  public RevisionSyncOptions<T> engineOptions() {
-    return engineOptions;
+  public Optional<HostCoordinationOptions> hostCoordination() {
+    return Optional.ofNullable(hostCoordination);
+  }
+
+  /** Creates the handle these options describe; see {@link HttpRevisionSync}. */
+  RevisionSyncHandle<T> createHandle() {
+    if (hostCoordination == null) {
+      return StateSync.createRevisionSync(engineOptions);
+    }
+    return HostCoordination.createRevisionSync(coordinatedEngine.get(), dataType, upstream,
+        snapshotUri.toString(), hostCoordination);
   }
 
   /** Identifies a shared subscriber: handles with equal keys share one SSE connection. */
@@ -94,6 +126,7 @@ public final class HttpRevisionSyncOptions<T> {
     private URI sseUri;
     private URI snapshotUri;
     private Function<URI, HttpSnapshotProvider.Builder<T>> providerFor;
+    private JavaType dataType;
     private SnapshotApplier<T> applier;
     private HttpClient httpClient;
     private Map<String, String> headers = Map.of();
@@ -105,6 +138,7 @@ public final class HttpRevisionSyncOptions<T> {
     private Duration idleTimeout = Duration.ZERO;
     private Consumer<RevisionSyncOptions.Builder<T>> engine = b -> {};
     private ProtocolCodec codec = ProtocolCodec.create();
+    private HostCoordinationOptions hostCoordination;
 
     private Builder() {}
 
@@ -130,6 +164,7 @@ public final class HttpRevisionSyncOptions<T> {
     public Builder<T> dataType(Class<T> type) {
       Objects.requireNonNull(type, "dataType");
       this.providerFor = uri -> HttpSnapshotProvider.builder(uri, type);
+      this.dataType = TypeFactory.defaultInstance().constructType(type);
       return this;
     }
 
@@ -137,6 +172,7 @@ public final class HttpRevisionSyncOptions<T> {
     public Builder<T> dataType(TypeReference<T> type) {
       Objects.requireNonNull(type, "dataType");
       this.providerFor = uri -> HttpSnapshotProvider.builder(uri, type);
+      this.dataType = TypeFactory.defaultInstance().constructType(type);
       return this;
     }
 
@@ -144,6 +180,7 @@ public final class HttpRevisionSyncOptions<T> {
     public Builder<T> dataType(JavaType type) {
       Objects.requireNonNull(type, "dataType");
       this.providerFor = uri -> HttpSnapshotProvider.builder(uri, type);
+      this.dataType = type;
       return this;
     }
 
@@ -211,10 +248,25 @@ public final class HttpRevisionSyncOptions<T> {
     }
 
     /**
+     * Turns on the host-coordinated mode (RELAY-32 to RELAY-35): the processes of this OS user on
+     * this host that use the same channel name elect one leader, which alone holds the SSE
+     * connection and GETs each changed snapshot once, then broadcasts it; every process applies
+     * it through its own handle's gate. Without a {@code channelName} in {@code options}, the
+     * name is {@link HttpRevisionSync#defaultChannelName(URI)} of the SSE endpoint, so every
+     * process on the same endpoint joins the same group. Every process must use the same
+     * snapshot URI for a topic (it is the coordinator's source key). Default: off.
+     */
+    public Builder<T> hostCoordination(HostCoordinationOptions options) {
+      this.hostCoordination = Objects.requireNonNull(options, "hostCoordination");
+      return this;
+    }
+
+    /**
      * Sets every other engine option (throttling, retry, logger, onError, executor, clocks,
      * initial revision...) on the {@link RevisionSyncOptions.Builder} the handle is built from.
-     * The customizer runs in {@link #build()}; the topic, applier, codec, subscriber and
-     * provider are set after it and win.
+     * The customizer runs in {@link #build()} (and, in the host-coordinated mode, again for each
+     * handle created); the topic, applier, codec, subscriber and provider are set after it and
+     * win.
      */
     public Builder<T> engineOptions(Consumer<RevisionSyncOptions.Builder<T>> customizer) {
       this.engine = Objects.requireNonNull(customizer, "engineOptions");
@@ -267,6 +319,7 @@ public final class HttpRevisionSyncOptions<T> {
               idleTimeout);
       InvalidationSubscriber subscriber =
           SubscriberRegistry.shared().lease(key, subscriberBuilder::build);
+      // Built in every mode, so that the engine options are validated here.
       RevisionSyncOptions.Builder<T> engineBuilder = RevisionSyncOptions.builder();
       engine.accept(engineBuilder);
       RevisionSyncOptions<T> options =
@@ -277,7 +330,27 @@ public final class HttpRevisionSyncOptions<T> {
               .provider(provider)
               .codec(codec)
               .build();
-      return new HttpRevisionSyncOptions<>(options, sseUri, snapshotUri);
+      if (hostCoordination == null) {
+        return new HttpRevisionSyncOptions<>(this, options, null, null);
+      }
+      HostCoordinationOptions coordination = hostCoordination.channelName().isPresent()
+          ? hostCoordination
+          : hostCoordination.toBuilder()
+              .channelName(HttpRevisionSync.defaultChannelName(sseUri)).build();
+      HttpClient client = httpClient;
+      Supplier<Map<String, String>> supplier = headersSupplier;
+      Duration timeout = requestTimeout;
+      ProtocolCodec jsonCodec = codec;
+      // The source key of a topic is its snapshot URI; a peer's key goes through the same checks.
+      HostUpstream upstream = HostUpstream.of(subscriber, (t, sourceKey) ->
+          HttpSnapshotProvider.forJsonNode(URI.create(sourceKey))
+              .httpClient(client)
+              .headers(checkedHeaders)
+              .headersSupplier(supplier)
+              .timeout(timeout)
+              .codec(jsonCodec)
+              .build());
+      return new HttpRevisionSyncOptions<>(this, null, coordination, upstream);
     }
   }
 }

@@ -122,6 +122,21 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /** Sends a signal with the {@code kill} command, e.g. {@code STOP} or {@code CONT}. */
+  public void signal(String signal) {
+    try {
+      Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start();
+      if (!k.waitFor(30, TimeUnit.SECONDS) || k.exitValue() != 0) {
+        throw new AssertionError("kill -" + signal + " " + pid + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   /** Sends SIGKILL and waits for the process to end. */
   public void kill() {
     process.destroyForcibly();

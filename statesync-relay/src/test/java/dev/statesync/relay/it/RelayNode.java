@@ -21,9 +21,11 @@ import java.util.Set;
 /**
  * A child JVM holding one {@link SseCoordinator} (RELAY-37). Arguments: runtime directory, channel
  * name, SSE URL, event types (comma-separated, {@code *} for all), max reconnect attempts, initial
- * reconnect delay in ms. Every request carries {@code X-Node: <pid>}. It reports on stdout, one
- * JSON object a line: {@code ready}, {@code event}, {@code conn}, {@code error} and, on the
- * {@code status} command, {@code status}. Commands on stdin: {@code status}, {@code reconnect},
+ * reconnect delay in ms, and optionally {@code await-go}: then it reports {@code armed} and calls
+ * {@code connect()} only when it reads the line {@code go} (a start barrier across JVMs). Every
+ * request carries {@code X-Node: <pid>}. It reports on stdout, one JSON object a line:
+ * {@code ready}, {@code event}, {@code conn}, {@code error} and, on the {@code status} command,
+ * {@code status}. Commands on stdin: {@code status}, {@code reconnect},
  * {@code disconnect}, {@code exit}.
  */
 public final class RelayNode {
@@ -59,9 +61,16 @@ public final class RelayNode {
             .put("kind", t.getClass().getSimpleName()).put("msg", t.getMessage())))
         .build();
     SseCoordinator coordinator = new SseCoordinator();
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    if (args.length > 6 && args[6].equals("await-go")) {
+      emit(JSON.createObjectNode().put("ev", "armed").put("pid", pid));
+      String go = in.readLine();
+      if (!"go".equals(go)) {
+        return;
+      }
+    }
     coordinator.connect(options);
     emit(JSON.createObjectNode().put("ev", "ready").put("pid", pid));
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line = in.readLine(); line != null; line = in.readLine()) {
       switch (line.trim()) {
         case "status" -> emit(JSON.createObjectNode().put("ev", "status")
