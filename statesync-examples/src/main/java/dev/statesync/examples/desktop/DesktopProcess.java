@@ -1,6 +1,8 @@
 package dev.statesync.examples.desktop;
 
 import dev.statesync.channel.ChannelOptions;
+import dev.statesync.channel.ElectionOptions;
+import dev.statesync.channel.HostCoordinationOptions;
 import dev.statesync.core.ApplyOrigin;
 import dev.statesync.core.Revision;
 import dev.statesync.core.RevisionSyncHandle;
@@ -40,7 +42,9 @@ import javax.swing.WindowConstants;
 
 /**
  * The statesync wiring of one desktop process: one handle for the whole process
- * ({@code createHttpRevisionSync}: SSE invalidations, HTTP snapshots) whose applier is a
+ * ({@code createHttpRevisionSync}: SSE invalidations, HTTP snapshots, coordinated with the app's
+ * other processes on this host, so only one of them holds the SSE connection and reads each
+ * change) whose applier is a
  * {@link StateHolder} run on the event dispatch thread by {@link DispatchedApplier}; every window
  * of the process listens to that holder. The process that produces the live stream owns the
  * {@link StreamSource} and shows its own state; the others show a {@link StreamMirror}.
@@ -80,13 +84,15 @@ final class DesktopProcess implements AutoCloseable {
    * Opens the process's handle and stream, then its windows.
    *
    * @param name the process name, used as the handle's {@code sourceId}
+   * @param coordinationChannel the host channel on which the app's processes coordinate the
+   *     settings (one per run, since a JVM keeps one coordinator per channel name)
    * @param titles one window per title
    * @param produces whether this process owns the stream's source (else it mirrors it); its
    *     first window gets the Generate button
    * @param firstWindowX the x position of the first frame on screen
    */
   DesktopProcess(String name, URI settingsUri, URI eventsUri, ChannelOptions channel,
-      List<String> titles, boolean produces, boolean withFrames, int firstWindowX) {
+      String coordinationChannel, List<String> titles, boolean produces, boolean withFrames, int firstWindowX) {
     this.name = name;
     this.client = new SettingsClient(settingsUri, name);
     sync = HttpRevisionSync.createHttpRevisionSync(HttpRevisionSyncOptions.<Settings>builder()
@@ -98,6 +104,15 @@ final class DesktopProcess implements AutoCloseable {
         .applier(DispatchedApplier.on(SwingUtilities::invokeLater, settings.applier()))
         // safe: every write of this process offers its response
         .engineOptions(e -> e.sourceId(name).ignoreOwnEvents(true))
+        // The app's processes on this host share one SSE connection and one GET per change:
+        // the elected one holds them and hands each snapshot to the others.
+        .hostCoordination(HostCoordinationOptions.builder()
+            .channelName(coordinationChannel)
+            .channelOptions(channel)
+            .electionOptions(channel.runtimeDir()
+                .map(dir -> ElectionOptions.builder().runtimeDir(dir).build())
+                .orElse(ElectionOptions.defaults()))
+            .build())
         .build());
     onEdt(() -> {
       for (String title : titles) {

@@ -32,7 +32,8 @@ import javax.imageio.ImageIO;
  *
  * <p>This process hosts the source of truth ({@link SettingsBackend}, HTTP + SSE) and two windows,
  * {@code Editor} and {@code Preview}; a second JVM (this class, started with {@code window}) shows
- * a third, {@code Monitor}. Each process has one handle ({@code createHttpRevisionSync}) applying
+ * a third, {@code Monitor}. Each process has one handle ({@code createHttpRevisionSync} in
+ * host-coordinated mode: one SSE connection and one GET per change for both processes) applying
  * into a {@code StateHolder} on the event dispatch thread ({@code DispatchedApplier.on(
  * SwingUtilities::invokeLater, ...)}), and every window of the process listens to it. A change
  * applied in any window goes to the backend; the writer offers the response and shows it at once;
@@ -55,8 +56,8 @@ public final class SwingDesktop {
   /** Runs the example; see the class comment for the arguments. */
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("window")) {
-      window(URI.create(args[1]), URI.create(args[2]), Integer.parseInt(args[3]),
-          Boolean.parseBoolean(args[4]));
+      window(URI.create(args[1]), URI.create(args[2]), args[3], Integer.parseInt(args[4]),
+          Boolean.parseBoolean(args[5]));
       return;
     }
     boolean scenario = false;
@@ -100,8 +101,9 @@ public final class SwingDesktop {
         SettingsBackend backend = SettingsBackend.start(Settings.defaults())) {
       ChannelOptions channel = ChannelOptions.builder().runtimeDir(tmp.runtimeDir()).build();
       long pid = ProcessHandle.current().pid();
+      String coordination = "desktop-" + tmp.path().getFileName();
       DesktopProcess here = new DesktopProcess("desktop-1", backend.snapshotUri(),
-          backend.eventsUri(), channel,
+          backend.eventsUri(), channel, coordination,
           List.of("Editor · JVM 1 (pid " + pid + ")", "Preview · JVM 1 (pid " + pid + ")"),
           true, frames, DesktopProcess.GAP);
       ChildProcess other = null;
@@ -114,7 +116,7 @@ public final class SwingDesktop {
         }
         other = ChildProcess.start("desktop-2", SwingDesktop.class, jvmArgs,
             List.of("window", backend.snapshotUri().toString(), backend.eventsUri().toString(),
-                String.valueOf(DesktopProcess.GAP + 2 * (DesktopProcess.WIDTH
+                coordination, String.valueOf(DesktopProcess.GAP + 2 * (DesktopProcess.WIDTH
                     + DesktopProcess.GAP)), String.valueOf(frames)), out::println);
         other.awaitReport("ready", WAIT);
         if (!scenario) {
@@ -146,6 +148,11 @@ public final class SwingDesktop {
 
       out.println("== 1. Editor and Preview (JVM 1) and Monitor (JVM 2) open");
       check(wrong);
+      int streams = backend.eventStreamsOpened();
+      out.println("   the two processes hold " + streams + " SSE connection to the backend");
+      if (streams != 1) {
+        wrong.add(streams + " SSE connections");
+      }
 
       out.println("== 2. The Editor applies solarized, 16 pt");
       DesktopProcess.onEdt(() -> {
@@ -176,6 +183,8 @@ public final class SwingDesktop {
         }
       }
 
+      out.println("   the backend served " + backend.snapshotReads() + " snapshot reads for 2"
+          + " processes, 3 revisions");
       if (screenshot != null) {
         capture(screenshot);
         out.println("screenshot: " + screenshot);
@@ -223,12 +232,13 @@ public final class SwingDesktop {
   }
 
   /** The second process: one window, the Monitor, driven by the parent's commands. */
-  private static void window(URI settingsUri, URI eventsUri, int x, boolean frames) {
+  private static void window(URI settingsUri, URI eventsUri, String coordination, int x,
+      boolean frames) {
     Reports reports = new Reports(System.out);
     ChannelOptions channel = ChannelOptions.builder().build(); // -Dstatesync.runtimeDir
     long pid = ProcessHandle.current().pid();
     try (DesktopProcess me = new DesktopProcess("desktop-2", settingsUri, eventsUri, channel,
-        List.of("Monitor · JVM 2 (pid " + pid + ")"), false, frames, x)) {
+        coordination, List.of("Monitor · JVM 2 (pid " + pid + ")"), false, frames, x)) {
       me.start();
       reports.send(reports.of("ready"));
       SettingsPanel monitor = me.panels().get(0);

@@ -33,6 +33,7 @@ class SwingDesktopTest {
     String out = bytes.toString(StandardCharsets.UTF_8);
 
     assertTrue(ok, out);
+    assertTrue(out.contains("   the two processes hold 1 SSE connection to the backend"), out);
     for (String window : new String[] {"Editor  ", "Preview ", "Monitor "}) {
       assertTrue(out.contains("   " + window + " solarized, 16 pt, revision 2 (drawn solarized/16)"),
           out);
@@ -48,7 +49,8 @@ class SwingDesktopTest {
         SettingsBackend backend = SettingsBackend.start(Settings.defaults())) {
       ChannelOptions channel = ChannelOptions.builder().runtimeDir(tmp.runtimeDir()).build();
       try (DesktopProcess p = new DesktopProcess("desktop-1", backend.snapshotUri(),
-          backend.eventsUri(), channel, List.of("Editor", "Preview"), true, false, 0)) {
+          backend.eventsUri(), channel, "desktop-failing-write", List.of("Editor", "Preview"),
+          true, false, 0)) {
         p.start();
         p.awaitShown(Revision.of(1), Duration.ofSeconds(30));
         backend.close(); // the backend is gone: the write cannot be stored
