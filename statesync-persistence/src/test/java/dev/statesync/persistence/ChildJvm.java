@@ -113,11 +113,20 @@ public final class ChildJvm implements AutoCloseable {
   /**
    * Kills the process with SIGKILL ({@code kill -9}), waits for it to die and for its remaining
    * output to be read, and returns every line it printed.
+   *
+   * <p>The signal goes through the {@link ProcessHandle}: {@link Process#destroyForcibly()}
+   * also closes the parent's end of stdout at once, which drops every line still in the pipe
+   * that the reader thread had not consumed yet.
    */
   public List<String> kill() throws InterruptedException {
-    process.destroyForcibly();
+    process.toHandle().destroyForcibly();
     if (!process.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError(name + " did not die after kill -9");
+    }
+    try {
+      stdin.close();
+    } catch (IOException ignored) {
+      // The pipe broke with the process; nothing is left to flush.
     }
     return awaitEnd();
   }

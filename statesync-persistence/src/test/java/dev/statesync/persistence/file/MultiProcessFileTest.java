@@ -62,13 +62,17 @@ class MultiProcessFileTest {
         next = round + 1 < rounds ? loopWriter(dir, fsync, round + 1) : null;
         current.send("go");
         current.awaitNth(l -> l.startsWith("ack "), random.nextInt(1, 25), "acks");
-        long ack = lastAck(current.kill());
-        assertTrue(ack > acknowledged, "round " + round + " made progress");
+        List<String> printed = current.kill();
+        long ack = lastAck(printed);
+        String context = " in round " + round + " (previous ack r" + acknowledged
+            + "); the writer's last lines:\n"
+            + String.join("\n", printed.subList(Math.max(0, printed.size() - 8), printed.size()));
+        assertTrue(ack > acknowledged, "no progress: ack r" + ack + context);
         acknowledged = ack;
         long stored = revisionIn(reader, "k"); // decodes cleanly, or the test fails here
-        assertTrue(stored >= ack, "stored r" + stored + " < acknowledged r" + ack
-            + " in round " + round);
-        assertTrue(stored <= ack + 1, "stored r" + stored + " was never written");
+        assertTrue(stored >= ack, "stored r" + stored + " < acknowledged r" + ack + context);
+        assertTrue(stored <= ack + 1, "stored r" + stored + " > acknowledged r" + ack
+            + " + 1, a write no ack explains" + context);
       }
     } finally {
       if (next != null) {

@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
 /**
  * A child JVM for the multi-process tests. Modes: {@code loop <dir> <key> <fsync>} opens the
  * backend, prints {@code ready}, waits for a line on stdin, then writes s+1, s+2, ... forever
- * (s = the stored revision at that moment) and prints {@code ack <r>} after each completed write;
+ * (s = the stored revision at that moment, printed as {@code from <s>}), printing {@code try <r>}
+ * before and {@code ack <r>} after each completed write;
  * {@code random <dir> <key> <count> <seed>} writes random revisions and prints {@code max <r>};
  * {@code hold <dir> <key>} takes the key's lock, prints {@code locked} and waits for stdin.
  */
@@ -51,7 +52,9 @@ public final class WriterChild {
       long r = backend.read(key).toCompletableFuture().join()
           .map(b -> RecordFormat.readHeader(b, key).revision().unsignedBits()).orElse(0L) + 1;
       byte[] payload = new byte[4096];
+      System.out.println("from " + (r - 1));
       while (true) {
+        System.out.println("try " + r);
         write(backend, key, r, payload);
         System.out.println("ack " + r);
         System.out.flush();
