@@ -29,6 +29,8 @@ final class FollowerLink {
   private volatile boolean writable;
   private volatile long lastRead = System.nanoTime();
   private volatile long heartbeatMs = 1000;
+  private boolean readPaused; // test hook, guarded by this
+
 
   FollowerLink(GroupMember g) {
     this.g = g;
@@ -69,6 +71,34 @@ final class FollowerLink {
     }
     synchronized (g) {
       g.notifyAll();
+    }
+  }
+
+  /** Test hook: see {@link TestHooks#pauseReading}. */
+  synchronized void pauseReading(boolean paused) {
+    readPaused = paused;
+    notifyAll();
+  }
+
+  /** Test hook: see {@link TestHooks#dropConnection}. */
+  void drop() {
+    pauseReading(false);
+    SocketChannel c = ch;
+    if (c != null) {
+      HubServer.closeQuietly(c);
+    }
+  }
+
+  private void awaitReadAllowed() {
+    synchronized (this) {
+      while (readPaused && !stopped) {
+        try {
+          wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
     }
   }
 
@@ -213,6 +243,9 @@ final class FollowerLink {
     Threads.start(g.threadName("follower-writer"), () -> writeLoop(c));
     try {
       while (!stopped) {
+        if (TestHooks.ENABLED) {
+          awaitReadAllowed();
+        }
         Frame f = FrameCodec.read(c, lengthBuf, g.cfg.maxMessageBytes());
         lastRead = System.nanoTime();
         synchronized (g) {

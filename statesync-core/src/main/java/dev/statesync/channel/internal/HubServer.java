@@ -1,5 +1,6 @@
 package dev.statesync.channel.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.statesync.channel.Transport;
 import java.io.IOException;
@@ -12,9 +13,11 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -38,6 +41,7 @@ final class HubServer {
   private final List<HubConnection> conns = new ArrayList<>();
   private final List<HubConnection> all = new ArrayList<>();
   private volatile boolean stopped;
+  private Object sockKey;
 
   private HubServer(GroupMember group, long epoch, ServerSocketChannel server, boolean unix,
       byte[] token) {
@@ -88,6 +92,9 @@ final class HubServer {
       RANDOM.nextBytes(token);
     }
     HubServer h = new HubServer(g, epoch, ss, unix, token);
+    if (unix) {
+      h.sockKey = fileKey(g.sockPath);
+    }
     h.writeAddr();
     return h;
   }
@@ -112,6 +119,43 @@ final class HubServer {
     }
     Files.move(tmp, group.addrPath, StandardCopyOption.ATOMIC_MOVE,
         StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static Object fileKey(Path p) {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+          .fileKey();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Deletes {@code .addr} and {@code .sock} when they are still this term's (CHAN-27 step 5).
+   * After the lock file was replaced (CHAN-28) a leader on the new file may own them already.
+   */
+  void deleteOwnFiles() {
+    try {
+      JsonNode a = Json.MAPPER.readTree(Files.readAllBytes(group.addrPath));
+      if (group.memberId.toString().equals(a.path("member").asText())
+          && a.path("epoch").asLong() == epoch) {
+        Files.deleteIfExists(group.addrPath);
+      }
+    } catch (NoSuchFileException e) {
+      // Already gone.
+    } catch (IOException e) {
+      Log.warn("deleting " + group.addrPath + " failed", e);
+    }
+    if (unix) {
+      Object now = fileKey(group.sockPath);
+      if (now != null && (sockKey == null || sockKey.equals(now))) {
+        try {
+          Files.deleteIfExists(group.sockPath);
+        } catch (IOException e) {
+          Log.warn("deleting " + group.sockPath + " failed", e);
+        }
+      }
+    }
   }
 
   String describe() {
