@@ -46,7 +46,7 @@ class LocalChannelTest {
   }
 
   @Test
-  @DisplayName("AC-CHAN-03 listeners never run on the posting thread; a blocked listener cannot deadlock post")
+  @DisplayName("AC-CHAN-03 listeners never run on the posting thread; a blocked one is no deadlock")
   void listenersNeverRunOnThePostingThreadAndABlockedListenerCannotDeadlockPost()
       throws Exception {
     ChannelOptions o = opts("a").build();
@@ -74,7 +74,7 @@ class LocalChannelTest {
   }
 
   @Test
-  @DisplayName("AC-CHAN-17 a slow listener gets one SLOW_SUBSCRIBER resync; its sibling gets everything")
+  @DisplayName("AC-CHAN-17 a slow listener gets one SLOW_SUBSCRIBER resync; its sibling gets all")
   void aSlowListenerIsResyncedWhileItsSiblingGetsEverything() throws Exception {
     ChannelOptions slowOpts = opts("s").listenerQueueMessages(100).build();
     try (BroadcastChannel x = BroadcastChannel.open("slow", slowOpts);
@@ -137,7 +137,7 @@ class LocalChannelTest {
   public record Point(int x, int y) {}
 
   @Test
-  @DisplayName("AC-CHAN-20 a socket path over the limit fails at open, names the remedy, creates nothing")
+  @DisplayName("AC-CHAN-20 a socket path over the limit fails at open, names the remedy")
   void aSocketPathOverTheLimitFailsAtOpenNamingTheRemedyAndCreatesNothing() {
     Path longDir = base.resolve("x".repeat(110 - base.toString().length() - 1));
     assertEquals(110, longDir.toString().length());
@@ -154,7 +154,7 @@ class LocalChannelTest {
   }
 
   @Test
-  @DisplayName("AC-CHAN-21 the directory is created 0700, tightened when wide, refused when a symlink")
+  @DisplayName("AC-CHAN-21 the directory is made 0700, tightened when wide, refused as a symlink")
   void theRuntimeDirectoryIsCreatedPrivateTightenedWhenWideAndRefusedWhenASymlink()
       throws IOException {
     Path fresh = base.resolve("fresh");
@@ -186,7 +186,7 @@ class LocalChannelTest {
   }
 
   @Test
-  @DisplayName("AC-CHAN-25 post rejects an oversized message synchronously; post after close throws")
+  @DisplayName("AC-CHAN-25 post rejects oversize synchronously; post after close throws")
   void postRejectsOversizedMessagesSynchronouslyAndAfterCloseThrows() {
     try (BroadcastChannel x = BroadcastChannel.open("big", opts("b").maxMessageBytes(1024)
         .build())) {

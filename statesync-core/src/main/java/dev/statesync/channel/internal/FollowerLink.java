@@ -30,6 +30,8 @@ final class FollowerLink {
   private volatile long lastRead = System.nanoTime();
   private volatile long heartbeatMs = 1000;
   private boolean readPaused; // test hook, guarded by this
+  /** How long after losing the hub the link retries every ~1 ms before backing off. */
+  private static final long FAST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
 
   FollowerLink(GroupMember g) {
@@ -131,9 +133,17 @@ final class FollowerLink {
         lostAt = System.nanoTime();
         continue;
       }
-      long cap = System.nanoTime() - lostAt < TimeUnit.SECONDS.toNanos(2)
+      long since = System.nanoTime() - lostAt;
+      long cap = since < TimeUnit.SECONDS.toNanos(2)
           ? TimeUnit.MILLISECONDS.toNanos(20) : TimeUnit.MILLISECONDS.toNanos(250);
-      delay = delay == 0 ? TimeUnit.MILLISECONDS.toNanos(1) : Math.min(cap, delay * 2);
+      if (since < FAST_RETRY_NANOS) {
+        // The next hub is usually bound a few ms after the kernel hands it the lock: retrying
+        // every ~1 ms for a short while finds it at once instead of up to 20 ms later. An attempt
+        // costs a read of .addr and a refused connect.
+        delay = TimeUnit.MILLISECONDS.toNanos(1);
+      } else {
+        delay = delay == 0 ? TimeUnit.MILLISECONDS.toNanos(1) : Math.min(cap, delay * 2);
+      }
       long sleep = (long) (delay * ThreadLocalRandom.current().nextDouble(0.75, 1.25));
       synchronized (g) {
         long until = System.nanoTime() + sleep;

@@ -83,6 +83,7 @@ final class GroupMember {
   private long prevEpoch;
   private boolean prevClean;
   private long prevLastSeq;
+  private long closeDeadline;
   private Object lockFileKey;
   private boolean reopenRequested;
   HubServer hub;
@@ -221,6 +222,7 @@ final class GroupMember {
     FollowerLink l;
     synchronized (this) {
       closing = true;
+      closeDeadline = deadline;
       leaderPath = inOffice;
       l = link;
       link = null;
@@ -233,8 +235,8 @@ final class GroupMember {
       closeLockChannel();
     }
     try {
-      lockThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())
-          + 200));
+      // When the bound is hit, only closing the descriptor (which releases the lock) remains.
+      lockThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -488,10 +490,15 @@ final class GroupMember {
   }
 
   private void leaveOffice(FileChannel ch) {
-    long deadline = System.nanoTime() + cfg.closeTimeoutNanos();
+    long deadline;
     HubServer server;
     long lastSeq;
     synchronized (this) {
+      // Closing bounds the handover by the caller's deadline, less a little for the header.
+      deadline = closing
+          ? closeDeadline - Math.min(TimeUnit.MILLISECONDS.toNanos(50),
+              (closeDeadline - System.nanoTime()) / 10)
+          : System.nanoTime() + cfg.closeTimeoutNanos();
       leaving = true;
       server = hub;
       lastSeq = nextSeq - 1;

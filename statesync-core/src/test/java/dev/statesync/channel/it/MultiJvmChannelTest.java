@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class MultiJvmChannelTest extends MultiJvmHarness {
 
   @Test
-  @DisplayName("AC-CHAN-01 fan-out: every other member gets 1,000 messages of 1 KiB in order, the sender none")
+  @DisplayName("AC-CHAN-01 fan-out: others get 1,000 x 1 KiB in order, the sender none")
   void fanOutReachesEveryOtherMemberInOrderAndNeverTheSender() {
     Node a = joined("fan");
     Node b = joined("fan");
@@ -111,7 +111,7 @@ class MultiJvmChannelTest extends MultiJvmHarness {
   }
 
   @Test
-  @DisplayName("AC-CHAN-09 kill -9 of the hub: one new hub in epoch + 1, one LEADER_LOST resync each, posting works")
+  @DisplayName("AC-CHAN-09 kill -9 of the hub: one new hub in epoch + 1, one LEADER_LOST each")
   void killingTheHubElectsExactlyOneNewHubInTheNextEpochAndResyncsFollowers() {
     Node hub = joined("kill");
     List<Node> followers = List.of(joined("kill"), joined("kill"), joined("kill"));
@@ -159,7 +159,7 @@ class MultiJvmChannelTest extends MultiJvmHarness {
   }
 
   @Test
-  @DisplayName("AC-CHAN-05 concurrent publishers are seen in one total order with per-origin FIFO")
+  @DisplayName("AC-CHAN-05 concurrent publishers are seen in one total order, per-origin FIFO")
   void concurrentPublishersAreSeenInOneTotalOrder() {
     List<Node> ns = List.of(joined("order"), joined("order"), joined("order"));
     for (Node n : ns) {
@@ -215,7 +215,7 @@ class MultiJvmChannelTest extends MultiJvmHarness {
   }
 
   @Test
-  @DisplayName("AC-CHAN-19 a stale socket left by a killed hub is replaced; epoch + 1 from the header")
+  @DisplayName("AC-CHAN-19 a stale socket left by a killed hub is replaced; epoch + 1")
   void aStaleSocketLeftByAKilledHubIsReplaced() {
     Node only = joined("stale");
     long epoch = only.state().path("channels").path(0).path("epoch").asLong();

@@ -165,7 +165,7 @@ class MultiJvmFailoverTest extends MultiJvmHarness {
   }
 
   @Test
-  @DisplayName("AC-CHAN-35 posts across a kill -9: no duplicates, FIFO, new-epoch receipts reach all")
+  @DisplayName("AC-CHAN-35 posts across a kill -9: no duplicates, FIFO, new-epoch posts reach all")
   void postsDuringAFailoverAreNeitherDuplicatedNorReordered() {
     Node hub = joined("pf");
     Node p = joined("pf");
