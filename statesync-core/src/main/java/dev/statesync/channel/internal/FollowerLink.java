@@ -30,6 +30,7 @@ final class FollowerLink {
   private volatile long lastRead = System.nanoTime();
   private volatile long heartbeatMs = 1000;
   private boolean readPaused; // test hook, guarded by this
+  private volatile long connections; // written by the link's thread only
   /** How long after losing the hub the link retries every ~1 ms before backing off. */
   private static final long FAST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -73,6 +74,28 @@ final class FollowerLink {
     }
     synchronized (g) {
       g.notifyAll();
+    }
+  }
+
+  /**
+   * Waits until the current connection to the hub has been read to its end (BYE, EOF or error),
+   * or until the deadline. Returns at once when not connected.
+   */
+  void awaitEnd(long deadlineNanos) {
+    long current = connections;
+    synchronized (g) {
+      while (writable && connections == current && !stopped) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(g, Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
     }
   }
 
@@ -243,6 +266,7 @@ final class FollowerLink {
       if (!g.onWelcome(this, wj)) {
         return false;
       }
+      connections++;
       writable = true;
     } finally {
       welcomeTimer.cancel(false);

@@ -179,15 +179,8 @@ final class GroupMember {
         return; // No file key on this platform (Windows), or already handled.
       }
     }
-    Object now;
-    try {
-      now = currentLockFileKey();
-    } catch (NoSuchFileException e) {
-      now = null;
-    } catch (IOException e) {
-      return;
-    }
-    if (recorded.equals(now)) {
+    String change = lockFileChange(recorded);
+    if (change == null) {
       return;
     }
     FileChannel cancel = null;
@@ -195,10 +188,7 @@ final class GroupMember {
       if (closing || reopenRequested || lockFileKey != recorded) {
         return;
       }
-      reopenRequested = true;
-      Log.error(label() + ": the lock file " + lockPath + " was " + (now == null ? "deleted"
-          : "replaced") + " while in use; this member leaves the group and competes again on "
-          + "the current file (keep tmp cleaners away from " + cfg.dir().path() + ")");
+      requestReopenLocked(change);
       if (inOffice) {
         wantLeave = true;
         notifyAll();
@@ -209,6 +199,27 @@ final class GroupMember {
     if (cancel != null) {
       closeQuietly(cancel);
     }
+  }
+
+  /** "deleted" or "replaced" when the lock file is no longer the one opened, else null. */
+  private String lockFileChange(Object recorded) {
+    if (recorded == null) {
+      return null;
+    }
+    try {
+      return recorded.equals(currentLockFileKey()) ? null : "replaced";
+    } catch (NoSuchFileException e) {
+      return "deleted";
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private void requestReopenLocked(String change) {
+    reopenRequested = true;
+    Log.error(label() + ": the lock file " + lockPath + " was " + change + " while in use; "
+        + "this member leaves the group and competes again on the current file (keep tmp "
+        + "cleaners away from " + cfg.dir().path() + ")");
   }
 
   /**
@@ -323,10 +334,19 @@ final class GroupMember {
           ch = reopenLockFile(ch);
           continue;
         }
+        // A lock on a deleted inode is worth nothing: a newcomer locks the file now at the path.
+        Object recorded;
+        synchronized (this) {
+          recorded = lockFileKey;
+        }
+        String change = lockFileChange(recorded);
         boolean reopen;
         synchronized (this) {
           if (closing) {
             return;
+          }
+          if (change != null && !reopenRequested) {
+            requestReopenLocked(change);
           }
           reopen = reopenRequested;
           inOffice = !reopen;
@@ -395,6 +415,19 @@ final class GroupMember {
 
   private void takeOffice(FileChannel ch) throws IOException {
     LockHeader h = LockHeader.read(ch);
+    FollowerLink current;
+    synchronized (this) {
+      current = link;
+    }
+    if (current != null) {
+      // CHAN-49: what the previous leader wrote before it released the lock (its last messages
+      // and BYE, or whatever a crashed leader had sent) may still wait unread in this member's
+      // socket, and must be processed before the cursor decides about resync. A leader that
+      // ended cleanly or died has closed its connections, so this takes as long as reading them;
+      // the bound only matters when the lock file was replaced under a live leader (CHAN-28).
+      current.awaitEnd(System.nanoTime()
+          + (h.clean() ? cfg.closeTimeoutNanos() : cfg.heartbeatNanos()));
+    }
     long newEpoch;
     FollowerLink old;
     synchronized (this) {

@@ -202,7 +202,9 @@ class MultiJvmChannelTest extends MultiJvmHarness {
     hub.send("close 0");
     hub.await("closed", LONG);
     for (Node f : List.of(f1, f2)) {
-      Node.Await.until(LONG, () -> f.events("msg").size() >= 500, () -> "lost messages");
+      Node.Await.until(LONG, () -> f.events("msg").size() >= 500,
+          () -> "lost messages: pid " + f.pid + " has " + f.events("msg").size()
+              + "; resyncs " + f.events("resync"));
       f.await("left", e -> e.path("pid").asLong() == hub.pid && e.path("clean").asBoolean(),
           LONG);
     }
@@ -212,6 +214,37 @@ class MultiJvmChannelTest extends MultiJvmHarness {
     assertEquals(epoch + 1, newHub.state().path("channels").path(0).path("epoch").asLong());
     assertEquals(0, f1.events("resync").size() + f2.events("resync").size());
     assertEquals(500, f1.events("msg").size());
+  }
+
+  @Test
+  @DisplayName("AC-CHAN-11 the promoted follower first reads what the old hub wrote (CHAN-49)")
+  void thePromotedFollowerFirstReadsWhatTheOldHubWrote() {
+    Node hub = joined("drain");
+    Node f1 = joined("drain");
+    Node f2 = joined("drain");
+    long epoch = epoch(hub);
+    for (Node f : List.of(f1, f2)) {
+      f.send("hook pause 0");
+      f.await("hooked", LONG);
+    }
+    hub.send("post 0 500 64");
+    hub.send("close 0");
+    // close returns after the handover: the lock is free while both followers have the whole
+    // term unread in their sockets.
+    hub.await("closed", LONG);
+    for (Node f : List.of(f1, f2)) {
+      f.send("hook resume 0");
+    }
+    for (Node f : List.of(f1, f2)) {
+      Node.Await.until(LONG, () -> counters(f, 0).size() >= 500,
+          () -> "pid " + f.pid + " has " + counters(f, 0).size() + " of 500; resyncs "
+              + f.events("resync"));
+    }
+    awaitOneHubIn(List.of(f1, f2), epoch + 1, LONG);
+    for (Node f : List.of(f1, f2)) {
+      assertEquals(0, f.events("resync").size(), "a clean handover needs no resync");
+      assertEquals(500, counters(f, 0).size());
+    }
   }
 
   @Test
