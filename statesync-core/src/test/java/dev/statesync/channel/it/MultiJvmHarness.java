@@ -62,6 +62,16 @@ abstract class MultiJvmHarness {
     return n.state().path("elections").path(0);
   }
 
+  /**
+   * Waits until the node's first election instance leads; returns its epoch. Polls the state:
+   * a leadership event can fire before the node registered its listener.
+   */
+  static long awaitLeads(Node n) {
+    Node.Await.until(LONG, () -> election(n).path("leader").asBoolean(),
+        () -> "node " + n.pid + " never led");
+    return election(n).path("epoch").asLong();
+  }
+
   /** The pids in the node's {@code members()} of its first channel. */
   static List<Long> memberPids(Node n) {
     List<Long> out = new ArrayList<>();
