@@ -523,6 +523,7 @@ final class GroupMember {
   }
 
   private void leaveOffice(FileChannel ch) {
+    boolean lockReplaced;
     long deadline;
     HubServer server;
     long lastSeq;
@@ -533,6 +534,7 @@ final class GroupMember {
               (closeDeadline - System.nanoTime()) / 10)
           : System.nanoTime() + cfg.closeTimeoutNanos();
       leaving = true;
+      lockReplaced = reopenRequested;
       server = hub;
       lastSeq = nextSeq - 1;
       leadershipChanged();
@@ -544,9 +546,9 @@ final class GroupMember {
     } catch (IOException e) {
       Log.warn("writing the lock header of " + label() + " failed", e);
     }
-    // Only this term's files: after the lock file was replaced (CHAN-28), a leader on the new
-    // file may already have bound its own socket and written its own .addr.
-    server.deleteOwnFiles();
+    // After the lock file was replaced (CHAN-28) a leader on the new file may already have bound
+    // its own socket and written its own .addr: then only an .addr naming this term is deleted.
+    server.deleteOwnFiles(!lockReplaced);
     server.close();
     synchronized (this) {
       hub = null;

@@ -17,7 +17,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -41,7 +40,6 @@ final class HubServer {
   private final List<HubConnection> conns = new ArrayList<>();
   private final List<HubConnection> all = new ArrayList<>();
   private volatile boolean stopped;
-  private Object sockKey;
 
   private HubServer(GroupMember group, long epoch, ServerSocketChannel server, boolean unix,
       byte[] token) {
@@ -92,9 +90,6 @@ final class HubServer {
       RANDOM.nextBytes(token);
     }
     HubServer h = new HubServer(g, epoch, ss, unix, token);
-    if (unix) {
-      h.sockKey = fileKey(g.sockPath);
-    }
     h.writeAddr();
     return h;
   }
@@ -121,20 +116,13 @@ final class HubServer {
         StandardCopyOption.REPLACE_EXISTING);
   }
 
-  private static Object fileKey(Path p) {
-    try {
-      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-          .fileKey();
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
   /**
-   * Deletes {@code .addr} and {@code .sock} when they are still this term's (CHAN-27 step 5).
-   * After the lock file was replaced (CHAN-28) a leader on the new file may own them already.
+   * Deletes {@code .addr} if it still names this term and, when {@code socketToo}, the socket
+   * file (CHAN-27 step 5). The socket is left alone when the lock file was replaced (CHAN-28): a
+   * leader on the new file may have bound a socket at the same path, perhaps on the same recycled
+   * inode, and the next leader deletes a stale socket before binding anyway (CHAN-40).
    */
-  void deleteOwnFiles() {
+  void deleteOwnFiles(boolean socketToo) {
     try {
       JsonNode a = Json.MAPPER.readTree(Files.readAllBytes(group.addrPath));
       if (group.memberId.toString().equals(a.path("member").asText())
@@ -146,14 +134,11 @@ final class HubServer {
     } catch (IOException e) {
       Log.warn("deleting " + group.addrPath + " failed", e);
     }
-    if (unix) {
-      Object now = fileKey(group.sockPath);
-      if (now != null && (sockKey == null || sockKey.equals(now))) {
-        try {
-          Files.deleteIfExists(group.sockPath);
-        } catch (IOException e) {
-          Log.warn("deleting " + group.sockPath + " failed", e);
-        }
+    if (unix && socketToo) {
+      try {
+        Files.deleteIfExists(group.sockPath);
+      } catch (IOException e) {
+        Log.warn("deleting " + group.sockPath + " failed", e);
       }
     }
   }

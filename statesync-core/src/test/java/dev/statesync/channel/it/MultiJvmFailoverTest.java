@@ -247,7 +247,9 @@ class MultiJvmFailoverTest extends MultiJvmHarness {
       return a.path("epoch").asLong() > epoch && a.path("epoch").equals(b.path("epoch"))
           && Set.of(a.path("status").asText(), b.path("status").asText())
               .equals(Set.of("HUB", "FOLLOWER"));
-    }, () -> "not one hub and one follower in a new term");
+    }, () -> "not one hub and one follower in a new term: " + channel(hub) + " " + channel(f)
+        + "\nhub " + hub.events("status") + hub.events("log") + hub.events("resync")
+        + "\nf " + f.events("status") + f.events("log") + f.events("resync"));
     Node newHub = channel(hub).path("status").asText().equals("HUB") ? hub : f;
     Node other = newHub == hub ? f : hub;
     int before = counters(newHub, 0).size();
