@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** Single-JVM behaviour with real sockets and files. */
@@ -45,6 +46,7 @@ class LocalChannelTest {
   }
 
   @Test
+  @DisplayName("AC-CHAN-03 listeners never run on the posting thread; a blocked one is no deadlock")
   void listenersNeverRunOnThePostingThreadAndABlockedListenerCannotDeadlockPost()
       throws Exception {
     ChannelOptions o = opts("a").build();
@@ -56,15 +58,15 @@ class LocalChannelTest {
       y.subscribe(m -> {
         listenerThread.set(Thread.currentThread());
         try {
-          release.await(10, TimeUnit.SECONDS);
+          release.await(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
         ran.countDown();
       });
-      PostReceipt r = x.post(new byte[] {1}).get(5, TimeUnit.SECONDS);
+      PostReceipt r = x.post(new byte[] {1}).get(30, TimeUnit.SECONDS);
       release.countDown();
-      assertTrue(ran.await(5, TimeUnit.SECONDS));
+      assertTrue(ran.await(30, TimeUnit.SECONDS));
       assertNotEquals(Thread.currentThread(), listenerThread.get());
       assertEquals(1, r.seq() > 0 ? 1 : 0);
       assertTrue(x.isHub() && y.isHub(), "both instances share the JVM's hub");
@@ -72,6 +74,7 @@ class LocalChannelTest {
   }
 
   @Test
+  @DisplayName("AC-CHAN-17 a slow listener gets one SLOW_SUBSCRIBER resync; its sibling gets all")
   void aSlowListenerIsResyncedWhileItsSiblingGetsEverything() throws Exception {
     ChannelOptions slowOpts = opts("s").listenerQueueMessages(100).build();
     try (BroadcastChannel x = BroadcastChannel.open("slow", slowOpts);
@@ -96,15 +99,15 @@ class LocalChannelTest {
       z.subscribe(m -> zGot.add(m.seq()));
       // The scenario starts with Y's listener already blocked: otherwise its dispatcher could
       // run the first overflow signal, take one message, block and overflow a second time.
-      x.post(new byte[16]).get(5, TimeUnit.SECONDS);
-      assertTrue(blocked.await(5, TimeUnit.SECONDS), "Y's listener is blocked");
+      x.post(new byte[16]).get(30, TimeUnit.SECONDS);
+      assertTrue(blocked.await(30, TimeUnit.SECONDS), "Y's listener is blocked");
       for (int i = 1; i < 2000; i++) {
         x.post(new byte[16]);
       }
-      awaitCondition(Duration.ofSeconds(10), () -> zGot.size() == 2000);
+      awaitCondition(Duration.ofSeconds(30), () -> zGot.size() == 2000);
       release.countDown();
-      x.post(new byte[16]).get(5, TimeUnit.SECONDS);
-      awaitCondition(Duration.ofSeconds(10), () -> zGot.size() == 2001 && !yResyncs.isEmpty()
+      x.post(new byte[16]).get(30, TimeUnit.SECONDS);
+      awaitCondition(Duration.ofSeconds(30), () -> zGot.size() == 2001 && !yResyncs.isEmpty()
           && yGot.contains(zGot.get(2000)));
       assertEquals(List.of(ResyncReason.SLOW_SUBSCRIBER), yResyncs);
       assertTrue(yGot.size() < 2001, "messages queued at overflow were dropped");
@@ -113,6 +116,7 @@ class LocalChannelTest {
   }
 
   @Test
+  @DisplayName("AC-CHAN-33 a typed subscriber decodes records; a mismatched codec counts a failure")
   void aTypedSubscriberDecodesRecordsAndAMismatchedCodecCountsAFailure() throws Exception {
     ChannelOptions o = opts("t").build();
     try (BroadcastChannel x = BroadcastChannel.open("typed", o);
@@ -121,8 +125,8 @@ class LocalChannelTest {
       List<Integer> bad = new CopyOnWriteArrayList<>();
       y.subscribe(MessageCodec.json(Point.class), good::add);
       y.subscribe(MessageCodec.json(Integer.class), bad::add);
-      x.post(new Point(3, 4), MessageCodec.json(Point.class)).get(5, TimeUnit.SECONDS);
-      awaitCondition(Duration.ofSeconds(5), () -> good.size() == 1
+      x.post(new Point(3, 4), MessageCodec.json(Point.class)).get(30, TimeUnit.SECONDS);
+      awaitCondition(Duration.ofSeconds(30), () -> good.size() == 1
           && y.stats().decodeFailures() == 1);
       assertEquals(new Point(3, 4), good.get(0));
       assertTrue(bad.isEmpty());
@@ -133,6 +137,7 @@ class LocalChannelTest {
   public record Point(int x, int y) {}
 
   @Test
+  @DisplayName("AC-CHAN-20 a socket path over the limit fails at open, names the remedy")
   void aSocketPathOverTheLimitFailsAtOpenNamingTheRemedyAndCreatesNothing() {
     Path longDir = base.resolve("x".repeat(110 - base.toString().length() - 1));
     assertEquals(110, longDir.toString().length());
@@ -149,6 +154,7 @@ class LocalChannelTest {
   }
 
   @Test
+  @DisplayName("AC-CHAN-21 the directory is made 0700, tightened when wide, refused as a symlink")
   void theRuntimeDirectoryIsCreatedPrivateTightenedWhenWideAndRefusedWhenASymlink()
       throws IOException {
     Path fresh = base.resolve("fresh");
@@ -164,6 +170,7 @@ class LocalChannelTest {
   }
 
   @Test
+  @DisplayName("AC-CHAN-22 a directory owned by another user is refused, naming the owner")
   void aDirectoryOwnedByAnotherUserIsRefusedNamingTheOwner() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(
         dev.statesync.channel.internal.RuntimeDirs.uid() == 0,
@@ -179,6 +186,7 @@ class LocalChannelTest {
   }
 
   @Test
+  @DisplayName("AC-CHAN-25 post rejects oversize synchronously; post after close throws")
   void postRejectsOversizedMessagesSynchronouslyAndAfterCloseThrows() {
     try (BroadcastChannel x = BroadcastChannel.open("big", opts("b").maxMessageBytes(1024)
         .build())) {
@@ -191,22 +199,24 @@ class LocalChannelTest {
   }
 
   @Test
+  @DisplayName("AC-CHAN-31 elections in one JVM have one leader and close hands over")
   void electionsInOneJvmHaveOneLeaderAndCloseHandsOver() throws Exception {
     ElectionOptions o = ElectionOptions.builder().runtimeDir(base.resolve("e")).build();
     LeaderElection first = LeaderElection.open("one", o);
     LeaderElection second = LeaderElection.open("one", o);
-    long epoch = first.awaitLeadership().get(5, TimeUnit.SECONDS);
+    long epoch = first.awaitLeadership().get(30, TimeUnit.SECONDS);
     assertTrue(first.isLeader());
     assertFalse(second.isLeader());
     assertFalse(second.relinquish());
     first.close();
     assertThrows(Exception.class, () -> first.awaitLeadership().get(1, TimeUnit.SECONDS));
-    long next = second.awaitLeadership().get(5, TimeUnit.SECONDS);
+    long next = second.awaitLeadership().get(30, TimeUnit.SECONDS);
     assertTrue(next > epoch);
     second.close();
   }
 
   @Test
+  @DisplayName("CHAN-60 options reject out-of-range values naming the option")
   void optionsRejectOutOfRangeValuesNamingTheOption() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ChannelOptions.builder().maxMessageBytes(0).build());

@@ -199,8 +199,10 @@ public final class ChannelCore implements Endpoint {
       closed = true;
       group.endpoints.remove(this);
     }
+    // One bound for the whole close, handover included (CHAN-18).
+    long deadline = System.nanoTime() + closeTimeoutNanos;
     dispatcher.close(closeTimeoutNanos);
-    Registry.release(group, closeTimeoutNanos);
+    Registry.release(group, Math.max(1, deadline - System.nanoTime()));
   }
 
   // Endpoint: called under the group's monitor; only queues work.

@@ -143,8 +143,10 @@ public final class ElectionCore implements Endpoint {
         group.relinquishOffice();
       }
     }
+    // One bound for the whole close, handover included (CHAN-18).
+    long deadline = System.nanoTime() + closeTimeoutNanos;
     dispatcher.close(closeTimeoutNanos);
-    Registry.release(group, closeTimeoutNanos);
+    Registry.release(group, Math.max(1, deadline - System.nanoTime()));
   }
 
   @Override

@@ -29,6 +29,11 @@ final class FollowerLink {
   private volatile boolean writable;
   private volatile long lastRead = System.nanoTime();
   private volatile long heartbeatMs = 1000;
+  private boolean readPaused; // test hook, guarded by this
+  private volatile long connections; // written by the link's thread only
+  /** How long after losing the hub the link retries every ~1 ms before backing off. */
+  private static final long FAST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
 
   FollowerLink(GroupMember g) {
     this.g = g;
@@ -72,6 +77,56 @@ final class FollowerLink {
     }
   }
 
+  /**
+   * Waits until the current connection to the hub has been read to its end (BYE, EOF or error),
+   * or until the deadline. Returns at once when not connected.
+   */
+  void awaitEnd(long deadlineNanos) {
+    long current = connections;
+    synchronized (g) {
+      while (writable && connections == current && !stopped) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(g, Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** Test hook: see {@link TestHooks#pauseReading}. */
+  synchronized void pauseReading(boolean paused) {
+    readPaused = paused;
+    notifyAll();
+  }
+
+  /** Test hook: see {@link TestHooks#dropConnection}. */
+  void drop() {
+    pauseReading(false);
+    SocketChannel c = ch;
+    if (c != null) {
+      HubServer.closeQuietly(c);
+    }
+  }
+
+  private void awaitReadAllowed() {
+    synchronized (this) {
+      while (readPaused && !stopped) {
+        try {
+          wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
   private void run() {
     long lostAt = System.nanoTime();
     long delay = 0;
@@ -101,9 +156,17 @@ final class FollowerLink {
         lostAt = System.nanoTime();
         continue;
       }
-      long cap = System.nanoTime() - lostAt < TimeUnit.SECONDS.toNanos(2)
+      long since = System.nanoTime() - lostAt;
+      long cap = since < TimeUnit.SECONDS.toNanos(2)
           ? TimeUnit.MILLISECONDS.toNanos(20) : TimeUnit.MILLISECONDS.toNanos(250);
-      delay = delay == 0 ? TimeUnit.MILLISECONDS.toNanos(1) : Math.min(cap, delay * 2);
+      if (since < FAST_RETRY_NANOS) {
+        // The next hub is usually bound a few ms after the kernel hands it the lock: retrying
+        // every ~1 ms for a short while finds it at once instead of up to 20 ms later. An attempt
+        // costs a read of .addr and a refused connect.
+        delay = TimeUnit.MILLISECONDS.toNanos(1);
+      } else {
+        delay = delay == 0 ? TimeUnit.MILLISECONDS.toNanos(1) : Math.min(cap, delay * 2);
+      }
       long sleep = (long) (delay * ThreadLocalRandom.current().nextDouble(0.75, 1.25));
       synchronized (g) {
         long until = System.nanoTime() + sleep;
@@ -203,6 +266,7 @@ final class FollowerLink {
       if (!g.onWelcome(this, wj)) {
         return false;
       }
+      connections++;
       writable = true;
     } finally {
       welcomeTimer.cancel(false);
@@ -213,6 +277,9 @@ final class FollowerLink {
     Threads.start(g.threadName("follower-writer"), () -> writeLoop(c));
     try {
       while (!stopped) {
+        if (TestHooks.ENABLED) {
+          awaitReadAllowed();
+        }
         Frame f = FrameCodec.read(c, lengthBuf, g.cfg.maxMessageBytes());
         lastRead = System.nanoTime();
         synchronized (g) {

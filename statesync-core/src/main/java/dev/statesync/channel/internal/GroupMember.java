@@ -18,7 +18,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,6 +33,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,8 +56,12 @@ final class GroupMember {
 
   // Registry state, guarded by Registry.
   int refs;
-  private FileChannel fc;
+  // The only descriptor this JVM holds on the lock file; replaced only by the lock thread when
+  // the inode guard finds the file deleted or replaced (CHAN-28).
+  private volatile FileChannel fc;
   private Thread lockThread;
+  private ScheduledFuture<?> watchdogTask;
+  private ScheduledFuture<?> inodeGuardTask;
 
   // Group state, guarded by this.
   ChannelStatus status = ChannelStatus.JOINING;
@@ -75,6 +83,9 @@ final class GroupMember {
   private long prevEpoch;
   private boolean prevClean;
   private long prevLastSeq;
+  private long closeDeadline;
+  private Object lockFileKey;
+  private boolean reopenRequested;
   HubServer hub;
   FollowerLink link;
   private final ArrayDeque<Pending> outbox = new ArrayDeque<>();
@@ -117,18 +128,98 @@ final class GroupMember {
 
   /** Opens the lock file (the only descriptor this JVM ever holds on it) and starts competing. */
   void start() throws IOException {
-    fc = FileChannel.open(lockPath, StandardOpenOption.READ, StandardOpenOption.WRITE,
-        StandardOpenOption.CREATE);
-    Registry.countLockOpen();
+    fc = openLockFile();
     synchronized (this) {
       link = new FollowerLink(this);
       link.start();
     }
     lockThread = Threads.start("statesync-lock-" + (cfg.channel() ? "c" : "e") + "-" + hash,
         this::lockLoop);
-    Threads.timer().scheduleAtFixedRate(this::watchdog, cfg.heartbeatNanos(),
+    watchdogTask = Threads.timer().scheduleAtFixedRate(this::watchdog, cfg.heartbeatNanos(),
         Math.max(cfg.heartbeatNanos() / 4, TimeUnit.MILLISECONDS.toNanos(20)),
         TimeUnit.NANOSECONDS);
+    inodeGuardTask = Threads.timer().scheduleAtFixedRate(this::inodeGuard, cfg.heartbeatNanos(),
+        cfg.heartbeatNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Opens the lock file and records its file key for the inode guard (CHAN-28). */
+  private FileChannel openLockFile() throws IOException {
+    FileChannel ch = FileChannel.open(lockPath, StandardOpenOption.READ, StandardOpenOption.WRITE,
+        StandardOpenOption.CREATE);
+    Registry.countLockOpen();
+    Object key;
+    try {
+      key = currentLockFileKey();
+    } catch (IOException e) {
+      key = null; // Deleted at once: the guard cannot compare, so it stays off for this file.
+    }
+    synchronized (this) {
+      lockFileKey = key;
+      reopenRequested = false;
+    }
+    return ch;
+  }
+
+  /** The lock file's key, read without opening a descriptor; throws if the file is gone. */
+  private Object currentLockFileKey() throws IOException {
+    return Files.readAttributes(lockPath, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+        .fileKey();
+  }
+
+  /**
+   * CHAN-28: the lock file was deleted or replaced (a tmp cleaner, say). A newcomer would lock the
+   * new inode while this JVM holds the old one, so this member leaves (a leader cleanly, as in
+   * CHAN-27) and competes again on the current file. Runs on the timer every heartbeatInterval.
+   */
+  private void inodeGuard() {
+    Object recorded;
+    synchronized (this) {
+      recorded = lockFileKey;
+      if (recorded == null || closing || reopenRequested) {
+        return; // No file key on this platform (Windows), or already handled.
+      }
+    }
+    String change = lockFileChange(recorded);
+    if (change == null) {
+      return;
+    }
+    FileChannel cancel = null;
+    synchronized (this) {
+      if (closing || reopenRequested || lockFileKey != recorded) {
+        return;
+      }
+      requestReopenLocked(change);
+      if (inOffice) {
+        wantLeave = true;
+        notifyAll();
+      } else {
+        cancel = fc; // Closing it ends the lock thread's pending lock() on the old inode.
+      }
+    }
+    if (cancel != null) {
+      closeQuietly(cancel);
+    }
+  }
+
+  /** "deleted" or "replaced" when the lock file is no longer the one opened, else null. */
+  private String lockFileChange(Object recorded) {
+    if (recorded == null) {
+      return null;
+    }
+    try {
+      return recorded.equals(currentLockFileKey()) ? null : "replaced";
+    } catch (NoSuchFileException e) {
+      return "deleted";
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private void requestReopenLocked(String change) {
+    reopenRequested = true;
+    Log.error(label() + ": the lock file " + lockPath + " was " + change + " while in use; "
+        + "this member leaves the group and competes again on the current file (keep tmp "
+        + "cleaners away from " + cfg.dir().path() + ")");
   }
 
   /**
@@ -142,6 +233,7 @@ final class GroupMember {
     FollowerLink l;
     synchronized (this) {
       closing = true;
+      closeDeadline = deadline;
       leaderPath = inOffice;
       l = link;
       link = null;
@@ -154,12 +246,14 @@ final class GroupMember {
       closeLockChannel();
     }
     try {
-      lockThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())
-          + 200));
+      // When the bound is hit, only closing the descriptor (which releases the lock) remains.
+      lockThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     closeLockChannel();
+    watchdogTask.cancel(false);
+    inodeGuardTask.cancel(false);
     synchronized (this) {
       status = ChannelStatus.CLOSED;
       failAll(new ChannelClosedException(label() + " closed"));
@@ -168,8 +262,12 @@ final class GroupMember {
   }
 
   private void closeLockChannel() {
+    closeQuietly(fc);
+  }
+
+  private void closeQuietly(FileChannel ch) {
     try {
-      fc.close();
+      ch.close();
     } catch (IOException e) {
       Log.warn("closing lock file of " + label() + " failed", e);
     }
@@ -208,6 +306,7 @@ final class GroupMember {
   // The lock thread: the only thread that calls lock/release and touches the header (CHAN-24).
 
   private void lockLoop() {
+    FileChannel ch = fc;
     try {
       while (true) {
         synchronized (this) {
@@ -223,37 +322,70 @@ final class GroupMember {
             return;
           }
         }
-        FileLock fl = fc.lock();
+        FileLock fl;
+        try {
+          fl = ch.lock();
+        } catch (ClosedChannelException e) {
+          synchronized (this) {
+            if (closing || !reopenRequested) {
+              return; // The last instance closed the lock file: the normal end of this thread.
+            }
+          }
+          ch = reopenLockFile(ch);
+          continue;
+        }
+        // A lock on a deleted inode is worth nothing: a newcomer locks the file now at the path.
+        Object recorded;
+        synchronized (this) {
+          recorded = lockFileKey;
+        }
+        String change = lockFileChange(recorded);
+        boolean reopen;
         synchronized (this) {
           if (closing) {
             return;
           }
-          inOffice = true;
+          if (change != null && !reopenRequested) {
+            requestReopenLocked(change);
+          }
+          reopen = reopenRequested;
+          inOffice = !reopen;
         }
-        takeOffice();
+        if (reopen) {
+          ch = reopenLockFile(ch); // Closing the old descriptor drops the lock on the old inode.
+          continue;
+        }
+        takeOffice(ch);
         synchronized (this) {
-          while (!wantLeave && !closing) {
+          while (!wantLeave && !closing && !reopenRequested) {
             wait();
           }
         }
-        leaveOffice();
+        leaveOffice(ch);
+        boolean requeue;
         synchronized (this) {
           inOffice = false;
           wantLeave = false;
           if (closing) {
             return;
           }
-          boolean requeue = requeueAfterLeave;
+          reopen = reopenRequested;
+          requeue = requeueAfterLeave;
           requeueAfterLeave = false;
-          fl.release();
-          if (requeue) {
-            cooldownUntil = System.nanoTime() + Math.max(1, cfg.relinquishCooldownNanos());
-            cooldownEpoch = epoch;
+          if (!reopen) {
+            fl.release();
+            if (requeue) {
+              cooldownUntil = System.nanoTime() + Math.max(1, cfg.relinquishCooldownNanos());
+              cooldownEpoch = epoch;
+            }
           }
+        }
+        if (reopen) {
+          ch = reopenLockFile(ch);
         }
       }
     } catch (ClosedChannelException e) {
-      // The last instance closed the lock file while we waited: the normal end of this thread.
+      // The last instance closed the lock file while we held office: the normal end.
     } catch (IOException e) {
       Log.error("lock thread of " + label() + " failed: " + e);
     } catch (InterruptedException e) {
@@ -267,8 +399,35 @@ final class GroupMember {
     }
   }
 
-  private void takeOffice() throws IOException {
-    LockHeader h = LockHeader.read(fc);
+  /** Lock thread only: swaps the descriptor for one on the current lock file (CHAN-28). */
+  private FileChannel reopenLockFile(FileChannel old) throws IOException {
+    closeQuietly(old);
+    FileChannel nu = openLockFile();
+    synchronized (this) {
+      if (closing) {
+        closeQuietly(nu);
+        throw new ClosedChannelException();
+      }
+      fc = nu;
+    }
+    return nu;
+  }
+
+  private void takeOffice(FileChannel ch) throws IOException {
+    LockHeader h = LockHeader.read(ch);
+    FollowerLink current;
+    synchronized (this) {
+      current = link;
+    }
+    if (current != null) {
+      // CHAN-49: what the previous leader wrote before it released the lock (its last messages
+      // and BYE, or whatever a crashed leader had sent) may still wait unread in this member's
+      // socket, and must be processed before the cursor decides about resync. A leader that
+      // ended cleanly or died has closed its connections, so this takes as long as reading them;
+      // the bound only matters when the lock file was replaced under a live leader (CHAN-28).
+      current.awaitEnd(System.nanoTime()
+          + (h.clean() ? cfg.closeTimeoutNanos() : cfg.heartbeatNanos()));
+    }
     long newEpoch;
     FollowerLink old;
     synchronized (this) {
@@ -276,7 +435,7 @@ final class GroupMember {
       old = link;
       link = null;
     }
-    LockHeader.write(fc, newEpoch, memberId, pid, LockHeader.ACTIVE, 0);
+    LockHeader.write(ch, newEpoch, memberId, pid, LockHeader.ACTIVE, 0);
     if (old != null) {
       old.stop(false);
     }
@@ -363,12 +522,19 @@ final class GroupMember {
     }
   }
 
-  private void leaveOffice() {
-    long deadline = System.nanoTime() + cfg.closeTimeoutNanos();
+  private void leaveOffice(FileChannel ch) {
+    boolean lockReplaced;
+    long deadline;
     HubServer server;
     long lastSeq;
     synchronized (this) {
+      // Closing bounds the handover by the caller's deadline, less a little for the header.
+      deadline = closing
+          ? closeDeadline - Math.min(TimeUnit.MILLISECONDS.toNanos(50),
+              (closeDeadline - System.nanoTime()) / 10)
+          : System.nanoTime() + cfg.closeTimeoutNanos();
       leaving = true;
+      lockReplaced = reopenRequested;
       server = hub;
       lastSeq = nextSeq - 1;
       leadershipChanged();
@@ -376,16 +542,13 @@ final class GroupMember {
     server.stopAccepting();
     server.sayBye(lastSeq, deadline);
     try {
-      LockHeader.write(fc, epoch, memberId, pid, LockHeader.ENDED, lastSeq);
+      LockHeader.write(ch, epoch, memberId, pid, LockHeader.ENDED, lastSeq);
     } catch (IOException e) {
       Log.warn("writing the lock header of " + label() + " failed", e);
     }
-    try {
-      Files.deleteIfExists(addrPath);
-      Files.deleteIfExists(sockPath);
-    } catch (IOException e) {
-      Log.warn("deleting the socket files of " + label() + " failed", e);
-    }
+    // After the lock file was replaced (CHAN-28) a leader on the new file may already have bound
+    // its own socket and written its own .addr: then only an .addr naming this term is deleted.
+    server.deleteOwnFiles(!lockReplaced);
     server.close();
     synchronized (this) {
       hub = null;
@@ -524,15 +687,16 @@ final class GroupMember {
       MemberInfo m = new MemberInfo(UUID.fromString(Json.required(n, "member", f.type()).asText()),
           Json.required(n, "pid", f.type()).asLong());
       boolean clean = n.path("clean").asBoolean(false);
+      // Applied idempotently: after a resync the WELCOME's member set already holds the effect
+      // of the frames replayed behind it, and a follower whose connection dropped may replay its
+      // own departure although it is still here.
       if ("joined".equals(event)) {
-        members.put(m.memberId(), m);
-        if (!m.memberId().equals(memberId)) {
+        if (members.put(m.memberId(), m) == null && !m.memberId().equals(memberId)) {
           for (Endpoint e : endpoints) {
             e.membership(m, true, false);
           }
         }
-      } else {
-        members.remove(m.memberId());
+      } else if (!m.memberId().equals(memberId) && members.remove(m.memberId()) != null) {
         for (Endpoint e : endpoints) {
           e.membership(m, false, clean);
         }
@@ -588,10 +752,24 @@ final class GroupMember {
     }
     ResyncReason r = !prevClean && ce == prevEpoch
         ? ResyncReason.LEADER_LOST : ResyncReason.REPLAY_UNAVAILABLE;
-    return new Join(r, List.of(), false);
+    if (ce != epoch) {
+      // The discontinuity is the change of term: what this term stamped before the member
+      // reconnected comes after the resync, so that a post acknowledged in this epoch reaches
+      // every member that was there (AC-CHAN-35).
+      List<ByteBuffer> current = ring.range(epoch, 1, nextSeq - 1);
+      if (current != null && !current.isEmpty()) {
+        return new Join(r, current, false, 1);
+      }
+    }
+    return new Join(r, List.of(), false, 0);
   }
 
-  record Join(ResyncReason resync, List<ByteBuffer> replay, boolean fresh) {}
+  /** A join decision; {@code replayFrom} is the first replayed seq of a resync, 0 if none. */
+  record Join(ResyncReason resync, List<ByteBuffer> replay, boolean fresh, long replayFrom) {
+    Join(ResyncReason resync, List<ByteBuffer> replay, boolean fresh) {
+      this(resync, replay, fresh, 0);
+    }
+  }
 
   /** Builds WELCOME for the current term. Caller holds the monitor. */
   byte[] welcomeLocked(Join j) {
@@ -607,6 +785,11 @@ final class GroupMember {
       w.putNull("resync");
     } else {
       w.put("resync", j.resync().name());
+      if (j.replayFrom() > 0) {
+        // An extension field (unknown fields are ignored): this term's frames from this seq
+        // follow the WELCOME although the member resyncs.
+        w.put("replayFrom", j.replayFrom());
+      }
     }
     return Json.bytes(w);
   }
@@ -619,6 +802,7 @@ final class GroupMember {
     long leadPid = Json.required(w, "leaderPid", t).asLong();
     long next = Json.required(w, "nextSeq", t).asLong();
     int maxBytes = Json.required(w, "maxMessageBytes", t).asInt();
+    long replayFrom = w.path("replayFrom").asLong(0);
     JsonNode resyncNode = w.get("resync");
     ResyncReason resync = resyncNode == null || resyncNode.isNull()
         ? null : ResyncReason.valueOf(resyncNode.asText());
@@ -659,7 +843,8 @@ final class GroupMember {
         members.clear();
         members.putAll(set);
         cursorEpoch = e;
-        cursorSeq = next - 1;
+        cursorSeq = resync != null && replayFrom > 0 && replayFrom < next ? replayFrom - 1
+            : next - 1;
       }
       members.put(memberId, self);
       setStatus(ChannelStatus.FOLLOWER);

@@ -27,6 +27,8 @@ final class HubConnection {
   private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
   private long queuedBytes;
   private boolean closed;
+  private boolean rejecting;
+  private volatile boolean writerStarted;
   private boolean writing;
   private volatile boolean bye;
   private volatile boolean closedByHub;
@@ -62,6 +64,7 @@ final class HubConnection {
       if (!acceptHello(Json.parse(hello))) {
         return;
       }
+      writerStarted = true;
       Threads.start(group.threadName("hub-writer-" + peer.pid()), this::writeLoop);
       while (true) {
         Frame f = FrameCodec.read(ch, lengthBuf, group.cfg.maxMessageBytes());
@@ -155,10 +158,12 @@ final class HubConnection {
         return false;
       }
       peer = new MemberInfo(member, pid);
-      GroupMember.Join j = group.joinDecision(ce, cs);
       if (!group.members.containsKey(member)) {
+        // Stamped before the join decision, so that a replay covers the member's own joined
+        // frame and its cursor has no hole.
         group.stampMemberLocked(true, peer, false);
       }
+      GroupMember.Join j = group.joinDecision(ce, cs);
       send(FrameCodec.encode(Frame.control(Frame.WELCOME, group.epoch, group.welcomeLocked(j))));
       for (ByteBuffer b : j.replay()) {
         send(b);
@@ -170,6 +175,13 @@ final class HubConnection {
 
   private void reject(String code, String message) {
     ObjectNode r = Json.object().put("code", code).put("message", message);
+    if (writerStarted) {
+      // Frames already queued (WELCOME at least) go first, so the peer reads the REJECT last.
+      synchronized (this) {
+        rejecting = true;
+      }
+      awaitFlushed(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+    }
     try {
       ByteBuffer b = FrameCodec.encode(Frame.control(Frame.REJECT, hub.epoch, Json.bytes(r)));
       while (b.hasRemaining()) {
@@ -184,7 +196,7 @@ final class HubConnection {
   /** Queues a frame; on overflow disconnects this follower and logs WARN (CHAN-55). */
   void send(ByteBuffer b) {
     synchronized (this) {
-      if (closed) {
+      if (closed || rejecting) {
         return;
       }
       if (queue.size() + 1 > group.cfg.subscriberQueueFrames()

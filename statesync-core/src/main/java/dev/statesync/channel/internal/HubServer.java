@@ -1,5 +1,6 @@
 package dev.statesync.channel.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.statesync.channel.Transport;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -112,6 +114,33 @@ final class HubServer {
     }
     Files.move(tmp, group.addrPath, StandardCopyOption.ATOMIC_MOVE,
         StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * Deletes {@code .addr} if it still names this term and, when {@code socketToo}, the socket
+   * file (CHAN-27 step 5). The socket is left alone when the lock file was replaced (CHAN-28): a
+   * leader on the new file may have bound a socket at the same path, perhaps on the same recycled
+   * inode, and the next leader deletes a stale socket before binding anyway (CHAN-40).
+   */
+  void deleteOwnFiles(boolean socketToo) {
+    try {
+      JsonNode a = Json.MAPPER.readTree(Files.readAllBytes(group.addrPath));
+      if (group.memberId.toString().equals(a.path("member").asText())
+          && a.path("epoch").asLong() == epoch) {
+        Files.deleteIfExists(group.addrPath);
+      }
+    } catch (NoSuchFileException e) {
+      // Already gone.
+    } catch (IOException e) {
+      Log.warn("deleting " + group.addrPath + " failed", e);
+    }
+    if (unix && socketToo) {
+      try {
+        Files.deleteIfExists(group.sockPath);
+      } catch (IOException e) {
+        Log.warn("deleting " + group.sockPath + " failed", e);
+      }
+    }
   }
 
   String describe() {

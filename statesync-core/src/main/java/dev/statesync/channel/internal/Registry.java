@@ -30,6 +30,19 @@ final class Registry {
     return LOCK_OPENS.get();
   }
 
+  /** The groups of this kind and name open in this JVM (for test hooks). */
+  static List<GroupMember> find(String kind, String name) {
+    List<GroupMember> out = new ArrayList<>();
+    synchronized (GROUPS) {
+      for (GroupMember g : GROUPS.values()) {
+        if (g.cfg.kind().equals(kind) && g.cfg.name().equals(name)) {
+          out.add(g);
+        }
+      }
+    }
+    return out;
+  }
+
   /** Takes a reference on the group, creating and starting it when this JVM has none. */
   static GroupMember acquire(GroupConfig cfg) {
     if (cfg.transport() != dev.statesync.channel.Transport.TCP) {

@@ -37,11 +37,21 @@ final class Node implements AutoCloseable {
   }
 
   static Node start(Path runtimeDir, String... props) {
-    return start(ChannelNode.class, runtimeDir, props);
+    return start(ChannelNode.class, runtimeDir, List.of(props), List.of());
   }
 
   /** Starts {@code main}, which must speak the same stdin/stdout line protocol. */
   static Node start(Class<?> main, Path runtimeDir, String... props) {
+    return start(main, runtimeDir, List.of(props), List.of());
+  }
+
+  /** Starts a {@link ChannelNode} with extra system properties and program arguments. */
+  static Node start(Path runtimeDir, List<String> props, List<String> args) {
+    return start(ChannelNode.class, runtimeDir, props, args);
+  }
+
+  /** Starts {@code main} with extra system properties and program arguments. */
+  static Node start(Class<?> main, Path runtimeDir, List<String> props, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx64m");
@@ -51,10 +61,10 @@ final class Node implements AutoCloseable {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("-Dstatesync.runtimeDir=" + runtimeDir);
-    for (String p : props) {
-      cmd.add(p);
-    }
+    cmd.add("-Dstatesync.channel.testHooks=true");
+    cmd.addAll(props);
     cmd.add(main.getName());
+    cmd.addAll(args);
     try {
       Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
       return new Node(p);
@@ -127,12 +137,29 @@ final class Node implements AutoCloseable {
 
   /** Sends {@code state} and returns the fresh answer. */
   JsonNode state() {
-    int before = events("state").size();
-    send("state");
-    Await.until(Duration.ofSeconds(10), () -> events("state").size() > before,
-        () -> "node " + pid + " did not answer state");
-    List<JsonNode> s = events("state");
-    return s.get(s.size() - 1);
+    return ask("state", "state");
+  }
+
+  /** Sends {@code command} and returns the first {@code answer} event reported after it. */
+  JsonNode ask(String command, String answer) {
+    int before = events(answer).size();
+    send(command);
+    Await.until(Duration.ofSeconds(30), () -> events(answer).size() > before,
+        () -> "node " + pid + " did not answer " + command + "; events: " + tail());
+    return events(answer).get(before);
+  }
+
+  /** Waits for the process to end on its own; returns its exit code. */
+  int awaitExit(Duration timeout) {
+    try {
+      if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        throw new AssertionError("node " + pid + " did not exit within " + timeout);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    return process.exitValue();
   }
 
   String channelStatus() {
