@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
  * one JSON line with its {@code nanoTime}. Commands:
  * {@code open <name> [tcp]}, {@code post <i> <count> <size>}, {@code close <i>},
  * {@code elect <name>}, {@code relinquish <i>}, {@code eclose <i>}, {@code state}, {@code exit}.
+ * A thread that ends with an uncaught exception is reported as an {@code uncaught} event.
  */
 public final class ChannelNode {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,6 +46,9 @@ public final class ChannelNode {
   }
 
   public static void main(String[] args) throws Exception {
+    // A library thread that dies of an exception is a bug the fuzz and safety tests look for.
+    Thread.setDefaultUncaughtExceptionHandler((t, e) -> emit(ev("uncaught")
+        .put("thread", t.getName()).put("error", e.toString())));
     emit(ev("ready").put("pid", ProcessHandle.current().pid()));
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
