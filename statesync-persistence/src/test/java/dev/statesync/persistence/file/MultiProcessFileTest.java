@@ -28,10 +28,15 @@ class MultiProcessFileTest {
   Path temp;
 
   static Process spawn(String... args) throws IOException {
+    return spawn(WriterChild.class, args);
+  }
+
+  /** Starts {@code main} in a child JVM on this test class path; stderr goes to ours. */
+  static Process spawn(Class<?> main, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp",
-        System.getProperty("java.class.path"), WriterChild.class.getName()));
+        System.getProperty("java.class.path"), main.getName()));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
   }
