@@ -36,7 +36,7 @@ final class TruthServer implements AutoCloseable {
   private final List<OutputStream> subscribers = new CopyOnWriteArrayList<>();
   private final String pad;
   private volatile boolean writesStopped;
-  private volatile long lastWriteNanos;
+  private final Map<String, Long> lastWriteNanos = new ConcurrentHashMap<>();
   private final AtomicLong writes = new AtomicLong();
 
   TruthServer(List<String> topics, int dataBytes) throws IOException {
@@ -59,8 +59,9 @@ final class TruthServer implements AutoCloseable {
     return writes.get();
   }
 
-  long lastWriteNanos() {
-    return lastWriteNanos;
+  /** When the last write of {@code topic} was accepted ({@code System.nanoTime}), or 0. */
+  long lastWriteNanos(String topic) {
+    return lastWriteNanos.getOrDefault(topic, 0L);
   }
 
   /** Refuses further writes; returns the final revision of every topic. */
@@ -140,7 +141,7 @@ final class TruthServer implements AutoCloseable {
         return "STOPPED";
       }
       r = rev.incrementAndGet();
-      lastWriteNanos = System.nanoTime();
+      lastWriteNanos.put(topic, System.nanoTime());
       writes.incrementAndGet();
       env = envelope(topic, r, writer);
     }
