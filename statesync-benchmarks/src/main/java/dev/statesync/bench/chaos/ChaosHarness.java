@@ -77,6 +77,7 @@ public final class ChaosHarness {
     WorkerProcess[] workers = new WorkerProcess[cfg.processes()];
     int kills = 0;
     int hubKills = 0;
+    int noHubKnown = 0;
     try (TruthServer truth = new TruthServer(cfg.topics(), 256)) {
       for (int i = 0; i < workers.length; i++) {
         workers[i] = start(truth, storage, runtime, log, i, 0, random);
@@ -95,8 +96,17 @@ public final class ChaosHarness {
       while (next - begin <= cfg.duration().toNanos()) {
         parkUntil(next);
         next += cfg.killEvery().toNanos();
+        boolean hubTurn = kills % 2 == 0;
+        if (hubTurn && ledger.hub() == null) {
+          // The last failover has not been reported yet (loaded cores); the hub's turn waits.
+          await(20, () -> ledger.hub() != null);
+          next = Math.max(next, System.nanoTime());
+        }
         WorkerProcess hub = ledger.hub();
-        WorkerProcess victim = kills % 2 == 0 && hub != null ? hub
+        if (hubTurn && hub == null) {
+          noHubKnown++;
+        }
+        WorkerProcess victim = hubTurn && hub != null ? hub
             : workers[random.nextInt(workers.length)];
         if (victim == ledger.hub()) {
           ledger.hubKilled(System.nanoTime());
@@ -121,6 +131,10 @@ public final class ChaosHarness {
       poller.join(10_000);
       for (WorkerProcess w : workers) {
         w.kill9();
+      }
+      if (noHubKnown > 0) {
+        ledger.violation(noHubKnown + " times no hub was known when it was the hub's turn to be "
+            + "killed (no HUB report within 20 s)");
       }
       report(kills, hubKills, writes, finals, convergence);
       return ledger.violationCount() == 0 ? 0 : 1;
