@@ -5,6 +5,7 @@ import dev.statesync.channel.internal.ElectionCore;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
 
 /**
  * A named leader election among the processes of this user on this host, decided by an OS file
@@ -90,6 +91,16 @@ public final class LeaderElection implements AutoCloseable {
    */
   public Subscription onLeadershipChange(LeadershipListener listener) {
     return core.onLeadershipChange(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Adds a listener called once for every new term of a known leader, with its epoch, wherever
+   * that leader runs: in this instance, another instance of this JVM, or another process. It is
+   * how a follower learns that the leader it relied on was replaced. Runs on the dispatch queue;
+   * a term that began before the listener was added is not reported.
+   */
+  public Subscription onLeaderChange(LongConsumer listener) {
+    return core.onLeaderChange(Objects.requireNonNull(listener, "listener"));
   }
 
   /** Adds a listener told when the leader goes silent for {@code leaderTimeout} and recovers. */

@@ -18,7 +18,16 @@ final class EngineCounters {
   final AtomicLong droppedStale = new AtomicLong();
   final AtomicLong droppedSelf = new AtomicLong();
   final AtomicLong droppedByFilter = new AtomicLong();
+  /** Events received other than those counted in {@link #fastStaleDrops}. */
   final AtomicLong eventsReceived = new AtomicLong();
+  /**
+   * Stale events dropped on the lock-free hot path. Each one is both received and dropped, so
+   * one increment serves both counters: {@code eventsReceived} and {@code droppedStale} as
+   * reported each add this value.
+   */
+  private final AtomicLong fastStaleDrops = new AtomicLong();
+  /** Written with release semantics: a stats reader needs no ordering beyond the value itself. */
+  private final AtomicLong lastEventAtMillis = new AtomicLong(Long.MIN_VALUE);
   final AtomicLong protocolErrors = new AtomicLong();
   final AtomicLong errors = new AtomicLong();
   final AtomicLong retries = new AtomicLong();
@@ -26,10 +35,19 @@ final class EngineCounters {
   final AtomicLong epochResets = new AtomicLong();
   /** The greatest event revision seen in the local epoch, as unsigned bits. */
   private final AtomicLong latestSeen = new AtomicLong();
-  volatile long lastEventAt = Long.MIN_VALUE;
   volatile long lastAppliedAt = Long.MIN_VALUE;
   volatile long lastErrorAt = Long.MIN_VALUE;
   volatile SyncPhase lastErrorPhase;
+
+  /** Counts a stale event dropped on the hot path as received and as dropped. */
+  void fastStaleDrop() {
+    fastStaleDrops.incrementAndGet();
+  }
+
+  /** Records the receipt time of an event (CORE-36 step 5); no fence beyond a release store. */
+  void eventAt(long millis) {
+    lastEventAtMillis.lazySet(millis);
+  }
 
   /** Raises latestSeen to {@code revision} if it is greater (unsigned). Lock-free. */
   void advanceLatestSeen(Revision revision) {
@@ -49,6 +67,7 @@ final class EngineCounters {
   }
 
   SyncStats snapshot(boolean hasState, Revision local, boolean inFlight, long droppedNotifications) {
+    long fast = fastStaleDrops.get();
     Revision seen = Revision.ofUnsignedBits(latestSeen.get());
     if (local.compareTo(seen) > 0) {
       seen = local;
@@ -57,9 +76,10 @@ final class EngineCounters {
         ? saturatingUnsignedDifference(seen.unsignedBits(), local.unsignedBits())
         : 0;
     return new SyncStats(fetches.get(), fetchFailures.get(), applies.get(), applyFailures.get(),
-        coalesced.get(), droppedStale.get(), droppedSelf.get(), droppedByFilter.get(),
-        eventsReceived.get(), protocolErrors.get(), errors.get(), retries.get(), rearms.get(),
-        epochResets.get(), droppedNotifications, time(lastEventAt), time(lastAppliedAt),
+        coalesced.get(), droppedStale.get() + fast, droppedSelf.get(), droppedByFilter.get(),
+        eventsReceived.get() + fast, protocolErrors.get(), errors.get(), retries.get(),
+        rearms.get(), epochResets.get(), droppedNotifications, time(lastEventAtMillis.get()),
+        time(lastAppliedAt),
         time(lastErrorAt), Optional.ofNullable(lastErrorPhase), local, seen, inFlight, lag);
   }
 

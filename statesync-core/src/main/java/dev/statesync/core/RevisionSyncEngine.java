@@ -430,17 +430,17 @@ final class RevisionSyncEngine<T> implements RevisionSyncHandle<T> {
       }
       // Hot path: the stale drop is a volatile read and a compare, with no lock and no allocation.
       AppliedState s = state;
-      counters.eventsReceived.incrementAndGet();
-      counters.lastEventAt = time.currentTimeMillis();
+      counters.eventAt(time.currentTimeMillis());
       Epoch eventEpoch = event.epochOrNull();
       if (eventEpoch == null || eventEpoch.equals(s.epoch())) {
         counters.advanceLatestSeen(event.revision());
       }
       boolean epochDemand = s.present() && eventEpoch != null && !eventEpoch.equals(s.epoch());
       if (!epochDemand && event.revision().compareTo(s.revision()) <= 0) {
-        counters.droppedStale.incrementAndGet();
+        counters.fastStaleDrop(); // counts it as received and as dropped
         return;
       }
+      counters.eventsReceived.incrementAndGet();
       serial.execute(() -> {
         if (!inert) {
           handleEvent(event, raw, false);
@@ -463,7 +463,7 @@ final class RevisionSyncEngine<T> implements RevisionSyncHandle<T> {
       Epoch eventEpoch = event.epochOrNull();
       if (countReceipt) {
         counters.eventsReceived.incrementAndGet();
-        counters.lastEventAt = time.currentTimeMillis();
+        counters.eventAt(time.currentTimeMillis());
         if (eventEpoch == null || eventEpoch.equals(s.epoch())) {
           counters.advanceLatestSeen(event.revision());
         }

@@ -93,6 +93,19 @@ final class ChildJvm implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** Writes one line to the program's stdin. */
+  void send(String line) throws IOException {
+    Writer w = process.outputWriter();
+    w.write(line + "\n");
+    w.flush();
+  }
+
+  /** Kills the program with SIGKILL and waits until it is gone. */
+  void kill9() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
   /** Asks the program to quit by closing its stdin, then kills it if it lingers. */
   @Override
   public void close() throws InterruptedException {

@@ -107,7 +107,9 @@ final class EmbeddedPostgres {
     asServer(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l",
         log.toString(), "-w", "-t", "60", "-o",
         "-p " + port + " -k " + socketDir + " -c listen_addresses=127.0.0.1 -c fsync=off"
-            + " -c synchronous_commit=off -c max_connections=200",
+            + " -c synchronous_commit=off -c max_connections=200"
+            // Lets a test count the statements a fleet issues (pg_stat_statements).
+            + " -c shared_preload_libraries=pg_stat_statements",
         "start"));
   }
 

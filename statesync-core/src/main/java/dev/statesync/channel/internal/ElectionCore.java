@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongConsumer;
 
 /**
  * The implementation behind one {@code LeaderElection} instance. Not API: public only so that the
@@ -27,9 +28,11 @@ public final class ElectionCore implements Endpoint {
   private final long closeTimeoutNanos;
   private final List<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
   private final List<LeaderHealthListener> healthListeners = new CopyOnWriteArrayList<>();
+  private final List<LongConsumer> termListeners = new CopyOnWriteArrayList<>();
   // Guarded by the group's monitor.
   private boolean reportedLeader;
   private long reportedEpoch;
+  private long reportedTerm;
   private CompletableFuture<Long> await = new CompletableFuture<>();
   private boolean closed;
 
@@ -97,6 +100,12 @@ public final class ElectionCore implements Endpoint {
     return () -> leadershipListeners.remove(l);
   }
 
+  public Subscription onLeaderChange(LongConsumer l) {
+    java.util.Objects.requireNonNull(l, "listener");
+    termListeners.add(l);
+    return () -> termListeners.remove(l);
+  }
+
   public Subscription onLeaderUnresponsive(LeaderHealthListener l) {
     java.util.Objects.requireNonNull(l, "listener");
     healthListeners.add(l);
@@ -145,6 +154,7 @@ public final class ElectionCore implements Endpoint {
 
   @Override
   public void leadershipMayHaveChanged() {
+    termMayHaveChanged();
     boolean now = computeLeader();
     if (now == reportedLeader) {
       return;
@@ -168,6 +178,26 @@ public final class ElectionCore implements Endpoint {
         }
       });
     }
+  }
+
+  /** Reports each new term of a known leader once, wherever that leader runs. Holds the monitor. */
+  private void termMayHaveChanged() {
+    boolean known = group.leadsLocked() || group.status == ChannelStatus.FOLLOWER
+        || group.status == ChannelStatus.UNRESPONSIVE;
+    long term = known ? group.epoch : 0;
+    if (term == 0 || term == reportedTerm || closed) {
+      return;
+    }
+    reportedTerm = term;
+    dispatcher.enqueue(() -> {
+      for (LongConsumer l : termListeners) {
+        try {
+          l.accept(term);
+        } catch (RuntimeException ex) {
+          Log.warn("election \"" + group.cfg.name() + "\": leader change listener threw", ex);
+        }
+      }
+    });
   }
 
   @Override

@@ -16,7 +16,10 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
-/** A {@link ChannelNode} child JVM and the events it has reported so far. */
+/**
+ * A child JVM (by default a {@link ChannelNode}) that reports events as JSON lines, and the events
+ * it has reported so far.
+ */
 final class Node implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   final Process process;
@@ -34,6 +37,11 @@ final class Node implements AutoCloseable {
   }
 
   static Node start(Path runtimeDir, String... props) {
+    return start(ChannelNode.class, runtimeDir, props);
+  }
+
+  /** Starts {@code main}, which must speak the same stdin/stdout line protocol. */
+  static Node start(Class<?> main, Path runtimeDir, String... props) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx64m");
@@ -46,7 +54,7 @@ final class Node implements AutoCloseable {
     for (String p : props) {
       cmd.add(p);
     }
-    cmd.add(ChannelNode.class.getName());
+    cmd.add(main.getName());
     try {
       Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
       return new Node(p);
