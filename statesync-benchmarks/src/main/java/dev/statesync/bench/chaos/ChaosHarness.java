@@ -25,8 +25,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * The chaos harness of issue 9. N worker JVMs ({@link ChaosWorker}) sync topics from a source of
- * truth run by this controller ({@link TruthServer}), with file persistence in one shared
+ * The chaos harness of issue 9. N worker JVMs ({@link ChaosWorker}) sync topics over HTTP and SSE
+ * from a source of truth run by this controller ({@link TruthServer}), with file persistence in one shared
  * directory and cross-process sync over the host channel. Several workers write continuously;
  * every {@code --kill-every-ms} a worker is killed with {@code kill -9} (the channel's hub at
  * least every other time) and restarted. Checked throughout: no process applies a revision lower
@@ -150,7 +150,7 @@ public final class ChaosHarness {
   private WorkerProcess start(TruthServer truth, Path storage, Path runtime, Path log, int index,
       int incarnation, SplittableRandom random) throws IOException {
     long interval = index < cfg.writers() ? cfg.writeInterval().toMillis() : 0;
-    return WorkerProcess.start(index, incarnation, List.of(Integer.toString(truth.port()),
+    return WorkerProcess.start(index, incarnation, List.of(truth.baseUri(),
         storage.toString(), runtime.toString(), String.join(",", cfg.topics()),
         Long.toString(interval), Long.toString(random.nextLong())), ledger, log);
   }

@@ -1,58 +1,78 @@
 package dev.statesync.bench.chaos;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import dev.statesync.core.Epoch;
 import dev.statesync.core.InvalidationEvent;
 import dev.statesync.core.Revision;
 import dev.statesync.core.SnapshotEnvelope;
 import dev.statesync.core.json.ProtocolCodec;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The chaos run's source of truth, in the controller: one revision counter per topic, served on
- * a loopback TCP port with a line protocol. {@code GET <topic>} answers the snapshot envelope;
- * {@code PUT <topic> <writer>} increments the revision, answers the new envelope (the write
- * response) and pushes the invalidation event to every {@code SUB} connection; after
- * {@link #stopWrites()} a PUT answers {@code STOPPED}. Every line is the protocol's JSON.
+ * The chaos run's source of truth, in the controller: one revision counter per topic behind an
+ * HTTP + SSE API on the loopback interface ({@code com.sun.net.httpserver}), the shape the
+ * library's HTTP transport expects.
+ *
+ * <ul>
+ *   <li>{@code GET /snapshot/<topic>}: the snapshot envelope;
+ *   <li>{@code POST /write/<topic>} with {@code X-Source-Id}: increments the revision, answers
+ *       the new envelope (the write response) and pushes the invalidation to every event stream;
+ *       after {@link #stopWrites()} it answers 409;
+ *   <li>{@code GET /events}: a {@code text/event-stream} of {@code invalidation} events.
+ * </ul>
  */
 final class TruthServer implements AutoCloseable {
   static final Epoch EPOCH = Epoch.of("chaos-1");
+  static final String SOURCE_HEADER = "X-Source-Id";
   private static final ProtocolCodec CODEC = ProtocolCodec.create();
 
-  private final ServerSocket server;
+  private final HttpServer server;
+  private final ExecutorService pool;
   private final Map<String, AtomicLong> revisions = new ConcurrentHashMap<>();
-  private final List<OutputStream> subscribers = new CopyOnWriteArrayList<>();
-  private final String pad;
-  private volatile boolean writesStopped;
   private final Map<String, Long> lastWriteNanos = new ConcurrentHashMap<>();
+  private final List<BlockingQueue<byte[]>> streams = new CopyOnWriteArrayList<>();
+  private final String pad;
   private final AtomicLong writes = new AtomicLong();
+  private volatile boolean writesStopped;
+  private volatile boolean closed;
 
   TruthServer(List<String> topics, int dataBytes) throws IOException {
     for (String t : topics) {
       revisions.put(t, new AtomicLong(1));
     }
     pad = "p".repeat(dataBytes);
-    server = new ServerSocket();
-    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
-    Thread t = new Thread(this::acceptLoop, "truth-accept");
-    t.setDaemon(true);
-    t.start();
+    pool = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "truth-http");
+      t.setDaemon(true);
+      return t;
+    });
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+    server.setExecutor(pool);
+    server.createContext("/snapshot/", this::snapshot);
+    server.createContext("/write/", this::write);
+    server.createContext("/events", this::events);
+    server.start();
   }
 
-  int port() {
-    return server.getLocalPort();
+  /** The base URI, {@code http://127.0.0.1:<port>}. */
+  String baseUri() {
+    return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
   }
 
   long writes() {
@@ -67,7 +87,7 @@ final class TruthServer implements AutoCloseable {
   /** Refuses further writes; returns the final revision of every topic. */
   Map<String, Long> stopWrites() {
     writesStopped = true;
-    Map<String, Long> finals = new java.util.TreeMap<>();
+    Map<String, Long> finals = new TreeMap<>();
     for (Map.Entry<String, AtomicLong> e : revisions.entrySet()) {
       synchronized (e.getValue()) {
         finals.put(e.getKey(), e.getValue().get());
@@ -76,92 +96,95 @@ final class TruthServer implements AutoCloseable {
     return finals;
   }
 
-  private void acceptLoop() {
-    while (!server.isClosed()) {
-      try {
-        Socket s = server.accept();
-        s.setTcpNoDelay(true);
-        Thread t = new Thread(() -> serve(s), "truth-conn");
-        t.setDaemon(true);
-        t.start();
-      } catch (IOException e) {
-        return;
-      }
-    }
-  }
-
-  private void serve(Socket s) {
-    try (s) {
-      BufferedReader in = new BufferedReader(
-          new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-      OutputStream out = s.getOutputStream();
-      String line;
-      while ((line = in.readLine()) != null) {
-        String[] a = line.split(" ");
-        if (a[0].equals("SUB")) {
-          subscribers.add(out);
-          synchronized (out) {
-            out.write("OK\n".getBytes(StandardCharsets.UTF_8));
-            out.flush();
-          }
-          // The connection now only receives; wait for its end.
-          while (in.readLine() != null) {
-            // Subscribers send nothing else.
-          }
-          subscribers.remove(out);
-          return;
-        }
-        String answer = a[0].equals("GET") ? get(a[1]) : put(a[1], a[2]);
-        out.write((answer + "\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-      }
-    } catch (IOException | RuntimeException e) {
-      // A killed worker's connection ends here.
-    }
-  }
-
-  private String envelope(String topic, long r, String writer) {
+  private String envelope(long r, String writer) {
     return CODEC.encodeSnapshot(SnapshotEnvelope.of(Revision.of(r),
         new ChaosWorker.Value(r, writer, pad), EPOCH));
   }
 
-  private String get(String topic) {
-    AtomicLong rev = revisions.get(topic);
-    synchronized (rev) {
-      return envelope(topic, rev.get(), "source");
+  private static String topic(HttpExchange ex) {
+    String path = ex.getRequestURI().getPath();
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+
+  private static void answer(HttpExchange ex, int status, String body) throws IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.sendResponseHeaders(status, b.length);
+    try (OutputStream o = ex.getResponseBody()) {
+      o.write(b);
     }
   }
 
-  private String put(String topic, String writer) {
+  private void snapshot(HttpExchange ex) throws IOException {
+    AtomicLong rev = revisions.get(topic(ex));
+    if (rev == null) {
+      answer(ex, 404, "{}");
+      return;
+    }
+    String env;
+    synchronized (rev) {
+      env = envelope(rev.get(), "source");
+    }
+    answer(ex, 200, env);
+  }
+
+  private void write(HttpExchange ex) throws IOException {
+    ex.getRequestBody().readAllBytes();
+    String topic = topic(ex);
     AtomicLong rev = revisions.get(topic);
+    String writer = String.valueOf(ex.getRequestHeaders().getFirst(SOURCE_HEADER));
+    if (rev == null || !ex.getRequestMethod().equals("POST")) {
+      answer(ex, 404, "{}");
+      return;
+    }
     long r;
     String env;
     synchronized (rev) {
       if (writesStopped) {
-        return "STOPPED";
+        answer(ex, 409, "{\"stopped\":true}");
+        return;
       }
       r = rev.incrementAndGet();
       lastWriteNanos.put(topic, System.nanoTime());
       writes.incrementAndGet();
-      env = envelope(topic, r, writer);
+      env = envelope(r, writer);
     }
-    byte[] event = (CODEC.encodeEvent(InvalidationEvent.of(topic, Revision.of(r))
-        .withEpoch(EPOCH).withSourceId(writer)) + "\n").getBytes(StandardCharsets.UTF_8);
-    for (OutputStream o : subscribers) {
-      try {
-        synchronized (o) {
-          o.write(event);
-          o.flush();
-        }
-      } catch (IOException e) {
-        subscribers.remove(o);
+    byte[] event = ("event: invalidation\ndata: " + CODEC.encodeEvent(
+        InvalidationEvent.of(topic, Revision.of(r)).withEpoch(EPOCH).withSourceId(writer))
+        + "\n\n").getBytes(StandardCharsets.UTF_8);
+    for (BlockingQueue<byte[]> q : streams) {
+      q.add(event);
+    }
+    answer(ex, 200, env);
+  }
+
+  private void events(HttpExchange ex) throws IOException {
+    BlockingQueue<byte[]> q = new LinkedBlockingQueue<>();
+    streams.add(q);
+    try (ex) {
+      ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+      ex.getResponseHeaders().set("Cache-Control", "no-store");
+      ex.sendResponseHeaders(200, 0);
+      OutputStream o = ex.getResponseBody();
+      o.write(": open\n\n".getBytes(StandardCharsets.UTF_8));
+      o.flush();
+      while (!closed) {
+        byte[] e = q.poll(1, TimeUnit.SECONDS);
+        // A comment every idle second makes a dead client show up as a write error.
+        o.write(e != null ? e : ":\n\n".getBytes(StandardCharsets.UTF_8));
+        o.flush();
       }
+    } catch (IOException | InterruptedException e) {
+      // The worker was killed, or the run is over.
+    } finally {
+      streams.remove(q);
     }
-    return env;
   }
 
   @Override
-  public void close() throws IOException {
-    server.close();
+  public void close() {
+    closed = true;
+    server.stop(0);
+    pool.shutdownNow();
   }
 }
