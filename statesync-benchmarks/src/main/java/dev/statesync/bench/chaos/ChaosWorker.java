@@ -110,13 +110,13 @@ public final class ChaosWorker {
       LockSupport.park();
       return;
     }
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     while (true) {
       int i = random.nextInt(topics.length);
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(
             URI.create(base + "/write/" + topics[i])).header(TruthServer.SOURCE_HEADER, self)
-            .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
             HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           // The write response goes through the gate; its echo then costs no fetch.

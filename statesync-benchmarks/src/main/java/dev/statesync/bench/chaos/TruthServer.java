@@ -57,6 +57,9 @@ final class TruthServer implements AutoCloseable {
       revisions.put(t, new AtomicLong(1));
     }
     pad = "p".repeat(dataBytes);
+    // Without TCP_NODELAY the JDK server's split header and body writes meet the client's
+    // delayed ACK, and every request takes tens of milliseconds. Read once, at first use.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
     pool = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "truth-http");
       t.setDaemon(true);
