@@ -113,6 +113,9 @@ class SaveCrashLoopTest {
       assertTrue(data.startsWith("{\"revision\":" + revision + ","),
           "the data does not belong to its header's revision: " + data.substring(0, 40));
       stored = revision;
+      if ((kill + 1) % 100 == 0) {
+        System.out.println("[crash-loop] lane " + key + ": " + (kill + 1) + " kills, r" + stored);
+      }
     }
     return new long[] {stored, acks};
   }
