@@ -59,6 +59,19 @@ public final class ChaosWorker {
   }
 
   public static void main(String[] args) throws InterruptedException {
+    // The controller holds our stdin: if it dies, so do we, instead of writing on forever.
+    Thread parentWatch = new Thread(() -> {
+      try {
+        while (System.in.read() >= 0) {
+          // The controller sends nothing; wait for the end of the stream.
+        }
+      } catch (IOException e) {
+        // Treated as the end of the stream.
+      }
+      Runtime.getRuntime().halt(0);
+    }, "parent-watch");
+    parentWatch.setDaemon(true);
+    parentWatch.start();
     String base = args[0];
     Path storageDir = Path.of(args[1]);
     Path runtimeDir = Path.of(args[2]);

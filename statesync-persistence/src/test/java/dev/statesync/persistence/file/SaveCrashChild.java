@@ -37,6 +37,7 @@ public final class SaveCrashChild {
   private SaveCrashChild() {}
 
   public static void main(String[] args) {
+    exitWhenTheParentIsGone();
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     FileStorageBackend backend = FileStorageBackend.builder(Path.of(args[0])).build();
     String key = args[1];
@@ -69,5 +70,21 @@ public final class SaveCrashChild {
       truth.incrementAndGet();
       handle.refresh().join();
     }
+  }
+
+  /** The parent holds our stdin; its end (even by a crash) must not leave this loop running. */
+  static void exitWhenTheParentIsGone() {
+    Thread t = new Thread(() -> {
+      try {
+        while (System.in.read() >= 0) {
+          // Nothing is sent; wait for the end of the stream.
+        }
+      } catch (java.io.IOException e) {
+        // Treated as the end of the stream.
+      }
+      Runtime.getRuntime().halt(0);
+    }, "parent-watch");
+    t.setDaemon(true);
+    t.start();
   }
 }
