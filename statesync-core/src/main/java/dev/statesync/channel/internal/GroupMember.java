@@ -684,7 +684,7 @@ final class GroupMember {
     } else if (f.type() == Frame.MEMBER) {
       JsonNode n = Json.parse(f);
       String event = Json.required(n, "event", f.type()).asText();
-      MemberInfo m = new MemberInfo(UUID.fromString(Json.required(n, "member", f.type()).asText()),
+      MemberInfo m = new MemberInfo(Json.uuid(n, "member", f.type()),
           Json.required(n, "pid", f.type()).asLong());
       boolean clean = n.path("clean").asBoolean(false);
       // Applied idempotently: after a resync the WELCOME's member set already holds the effect
@@ -794,21 +794,29 @@ final class GroupMember {
     return Json.bytes(w);
   }
 
+  private static ResyncReason resyncReason(String text) {
+    try {
+      return ResyncReason.valueOf(text);
+    } catch (IllegalArgumentException e) {
+      throw new ProtocolException("PROTOCOL", "WELCOME resync field held \"" + text + "\"");
+    }
+  }
+
   /** Follower side: WELCOME arrived. Returns false when it must be refused (fencing). */
   boolean onWelcome(FollowerLink l, JsonNode w) {
     int t = Frame.WELCOME;
     long e = Json.required(w, "epoch", t).asLong();
-    UUID lead = UUID.fromString(Json.required(w, "leader", t).asText());
+    UUID lead = Json.uuid(w, "leader", t);
     long leadPid = Json.required(w, "leaderPid", t).asLong();
     long next = Json.required(w, "nextSeq", t).asLong();
     int maxBytes = Json.required(w, "maxMessageBytes", t).asInt();
     long replayFrom = w.path("replayFrom").asLong(0);
     JsonNode resyncNode = w.get("resync");
     ResyncReason resync = resyncNode == null || resyncNode.isNull()
-        ? null : ResyncReason.valueOf(resyncNode.asText());
+        ? null : resyncReason(resyncNode.asText());
     Map<UUID, MemberInfo> set = new LinkedHashMap<>();
     for (JsonNode m : Json.required(w, "members", t)) {
-      UUID id = UUID.fromString(Json.required(m, "member", t).asText());
+      UUID id = Json.uuid(m, "member", t);
       set.put(id, new MemberInfo(id, Json.required(m, "pid", t).asLong()));
     }
     synchronized (this) {

@@ -149,7 +149,7 @@ final class HubConnection {
         return false;
       }
     }
-    UUID member = UUID.fromString(Json.required(h, "member", t).asText());
+    UUID member = Json.uuid(h, "member", t);
     long pid = Json.required(h, "pid", t).asLong();
     long ce = Json.required(h, "cursorEpoch", t).asLong();
     long cs = Json.required(h, "cursorSeq", t).asLong();

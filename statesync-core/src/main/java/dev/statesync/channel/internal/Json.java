@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.UUID;
 
 /** JSON for control payloads; a missing required field is a PROTOCOL error naming the field. */
 final class Json {
@@ -48,5 +49,17 @@ final class Json {
           + "\"");
     }
     return v;
+  }
+
+  /** A required UUID field; text that is not a UUID is a PROTOCOL error naming the field. */
+  static UUID uuid(JsonNode n, String field, int type) {
+    String text = required(n, field, type).asText();
+    try {
+      return UUID.fromString(text);
+    } catch (IllegalArgumentException e) {
+      throw new ProtocolException("PROTOCOL", Frame.typeName(type) + " field \"" + field
+          + "\" held \"" + (text.length() > 64 ? text.substring(0, 64) + "..." : text)
+          + "\", not a UUID");
+    }
   }
 }

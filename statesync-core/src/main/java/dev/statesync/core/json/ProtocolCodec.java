@@ -1,9 +1,7 @@
 package dev.statesync.core.json;
 
-import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -16,7 +14,6 @@ import dev.statesync.core.InvalidationEvent;
 import dev.statesync.core.ProtocolException;
 import dev.statesync.core.SnapshotEnvelope;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -62,9 +59,6 @@ public final class ProtocolCodec {
     this.wireFactory =
         JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            // Without it, Jackson writes a supplementary character to UTF-8 as two escaped
-            // surrogates, so the byte form would differ from the text form.
-            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .streamReadConstraints(StreamReadConstraints.defaults())
             .build();
   }
@@ -140,21 +134,14 @@ public final class ProtocolCodec {
   }
 
   /**
-   * Encodes an event as UTF-8 bytes without a byte order mark.
+   * Encodes an event as UTF-8 bytes without a byte order mark: the UTF-8 form of
+   * {@link #encodeEvent}, except that a lone surrogate (which has no UTF-8 form) is written as its
+   * {@code \\uXXXX} escape, so decoding gives the same string back.
    *
    * @throws NullPointerException if {@code event} is null
-   * @throws ProtocolException if a string in the event is not well-formed UTF-16 (a lone
-   *     surrogate), so that it has no UTF-8 form
    */
   public byte[] encodeEventBytes(InvalidationEvent event) {
-    Objects.requireNonNull(event, "event");
-    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-    try (JsonGenerator gen = wireFactory.createGenerator(out, JsonEncoding.UTF8)) {
-      WireWriter.writeEvent(gen, event);
-    } catch (IOException e) {
-      throw encodingFailure("event", e);
-    }
-    return out.toByteArray();
+    return utf8(encodeEvent(event));
   }
 
   /**
@@ -327,21 +314,47 @@ public final class ProtocolCodec {
   }
 
   /**
-   * Encodes a snapshot envelope as UTF-8 bytes without a byte order mark.
+   * Encodes a snapshot envelope as UTF-8 bytes without a byte order mark: the UTF-8 form of
+   * {@link #encodeSnapshot}, except that a lone surrogate (which has no UTF-8 form) is written as
+   * its {@code \\uXXXX} escape, so decoding gives the same data back.
    *
    * @throws NullPointerException if {@code envelope} is null
-   * @throws ProtocolException naming {@code data} if the data cannot be serialized, or if a string
-   *     is not well-formed UTF-16
+   * @throws ProtocolException naming {@code data} if the data cannot be serialized
    */
   public byte[] encodeSnapshotBytes(SnapshotEnvelope<?> envelope) {
-    Objects.requireNonNull(envelope, "envelope");
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator gen = wireFactory.createGenerator(out, JsonEncoding.UTF8)) {
-      WireWriter.writeSnapshot(gen, envelope, dataWriter);
-    } catch (IOException | RuntimeException e) {
-      throw encodingFailure("data", e);
+    return utf8(encodeSnapshot(envelope));
+  }
+
+  /**
+   * UTF-8 of JSON text, with each lone surrogate written as its escape. JSON outside string
+   * literals is ASCII, so a surrogate can only stand inside a string, where the escape denotes the
+   * same UTF-16 unit. (Jackson's UTF-8 generator, asked to combine surrogate pairs, instead pairs a
+   * lone high surrogate with whatever character follows it and loses that character; the
+   * fuzz tests found it.)
+   */
+  private static byte[] utf8(String json) {
+    StringBuilder escaped = null;
+    int from = 0;
+    int n = json.length();
+    for (int i = 0; i < n; i++) {
+      char c = json.charAt(i);
+      if (!Character.isSurrogate(c)) {
+        continue;
+      }
+      if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(json.charAt(i + 1))) {
+        i++;
+        continue;
+      }
+      if (escaped == null) {
+        escaped = new StringBuilder(n + 16);
+      }
+      escaped.append(json, from, i).append(String.format("\\u%04x", (int) c));
+      from = i + 1;
     }
-    return out.toByteArray();
+    if (escaped == null) {
+      return json.getBytes(StandardCharsets.UTF_8);
+    }
+    return escaped.append(json, from, n).toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private <T> SnapshotEnvelope<T> decodeSnapshot(WireInput input, JavaType type) {

@@ -33,7 +33,8 @@ import java.util.logging.Logger;
 /**
  * A test-scope JVM driven over stdin, one command per line, reporting every event to stdout as
  * one JSON line with its {@code nanoTime}; WARN and ERROR entries of the channel logger are
- * reported as {@code log} events. Commands:
+ * reported as {@code log} events, and a thread that ends with an uncaught exception as an
+ * {@code uncaught} event. Commands:
  * {@code open <name> [tcp] [openTimeout=<ms>]}, {@code post <i> <count> <size>},
  * {@code ppost <i> <count> <size> <paceMicros>} (in the background, one receipt or failure per
  * message), {@code ipost <i> <threads> <count>} (posting threads that are interrupted),
@@ -71,6 +72,9 @@ public final class ChannelNode {
       return; // Library threads are daemons: the JVM must exit although both stay open.
     }
     installLogCapture();
+    // A library thread that dies of an exception is a bug the fuzz and safety tests look for.
+    Thread.setDefaultUncaughtExceptionHandler((t, e) -> emit(ev("uncaught")
+        .put("thread", t.getName()).put("error", e.toString())));
     emit(ev("ready").put("pid", ProcessHandle.current().pid()));
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
