@@ -305,6 +305,48 @@ final class GroupMember {
   // ---------------------------------------------------------------------------------------------
   // The lock thread: the only thread that calls lock/release and touches the header (CHAN-24).
 
+  /** How often a lock thread polls when the kernel refuses its blocking wait (EDEADLK). */
+  private static final long DEADLOCK_POLL_MILLIS = 5;
+
+  /**
+   * Takes the lock file's lock, waiting as long as it takes; null if the member closes first.
+   *
+   * <p>POSIX record locks belong to the process, so the kernel sees a cycle when this JVM holds
+   * one name's lock and waits for another's while a second JVM does the opposite (a host
+   * coordinator holds a channel and an election, for example), and it refuses the second wait
+   * with EDEADLK ("Resource deadlock avoided"). Nothing is deadlocked: each lock is simply held
+   * by a live hub. So on any failure of the blocking wait other than a closed file, this polls
+   * with {@code tryLock}, which the kernel never refuses that way, until the lock is free.
+   */
+  private FileLock acquire(FileChannel ch) throws IOException, InterruptedException {
+    try {
+      return ch.lock();
+    } catch (ClosedChannelException e) {
+      throw e;
+    } catch (IOException e) {
+      Log.warn(label() + ": the kernel refused a blocking wait for the lock file (" + e.getMessage()
+          + "), most likely because this process holds another statesync lock that a process "
+          + "waiting here needs; polling every " + DEADLOCK_POLL_MILLIS + " ms instead");
+    }
+    while (true) {
+      synchronized (this) {
+        if (closing) {
+          return null;
+        }
+      }
+      FileLock fl = ch.tryLock();
+      if (fl != null) {
+        return fl;
+      }
+      synchronized (this) {
+        if (closing) {
+          return null;
+        }
+        TimeUnit.MILLISECONDS.timedWait(this, DEADLOCK_POLL_MILLIS);
+      }
+    }
+  }
+
   private void lockLoop() {
     FileChannel ch = fc;
     try {
@@ -324,7 +366,7 @@ final class GroupMember {
         }
         FileLock fl;
         try {
-          fl = ch.lock();
+          fl = acquire(ch);
         } catch (ClosedChannelException e) {
           synchronized (this) {
             if (closing || !reopenRequested) {
@@ -333,6 +375,9 @@ final class GroupMember {
           }
           ch = reopenLockFile(ch);
           continue;
+        }
+        if (fl == null) {
+          return; // closing while polling
         }
         // A lock on a deleted inode is worth nothing: a newcomer locks the file now at the path.
         Object recorded;

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
@@ -56,6 +57,38 @@ class MultiJvmFailoverTest extends MultiJvmHarness {
     }
     hub.kill9();
     assertCrashFailover(hub, followers, epoch);
+  }
+
+  @Test
+  @DisplayName("Crossed lock waits of two JVMs (the kernel's EDEADLK) still hand the lock over on "
+      + "kill -9")
+  void crossedLockWaitsRefusedByTheKernelStillHandOverOnKill() {
+    // A leads "dla" and B leads "dlb"; then each opens the other's name. POSIX locks belong to
+    // processes, so whichever wait comes second closes a cycle and the kernel refuses it with
+    // EDEADLK. That process must keep competing anyway.
+    Node a = joined("dla");
+    Node b = joined("dlb");
+    a.send("open dlb");
+    a.await("opened", e -> e.path("i").asInt() == 1, LONG);
+    b.send("open dla");
+    b.await("opened", e -> e.path("i").asInt() == 1, LONG);
+    Predicate<JsonNode> refused = e -> e.path("msg").asText().contains("refused a blocking wait");
+    Node.Await.until(LONG, () -> a.events("log").stream().anyMatch(refused)
+        || b.events("log").stream().anyMatch(refused), () -> "the kernel never refused a wait");
+    Node refusedOne = b.events("log").stream().anyMatch(refused) ? b : a;
+    Node other = refusedOne == a ? b : a;
+    assertEquals("FOLLOWER", channelAt(refusedOne, 1).path("status").asText());
+    other.kill9();
+    Node.Await.until(LONG, () -> channelAt(refusedOne, 1).path("status").asText().equals("HUB"),
+        () -> "the refused process never took over its second channel after the other died");
+    assertEquals("HUB", channelAt(refusedOne, 0).path("status").asText(),
+        "it still leads its first channel");
+    assertEquals(0, refusedOne.events("log").stream()
+        .filter(e -> e.path("level").asText().equals("ERROR")).count(), "no lock thread failed");
+  }
+
+  private static JsonNode channelAt(Node n, int i) {
+    return n.state().path("channels").path(i);
   }
 
   @Test
