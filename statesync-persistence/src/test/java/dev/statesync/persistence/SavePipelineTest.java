@@ -171,7 +171,7 @@ class SavePipelineTest {
   }
 
   /** Applies {@code steps} with random gaps over a backend of random latency; checks PP-5. */
-  void randomLatencyRun(long seed, int applies, int maxLatencyMs, int maxGapMs,
+  void assertRandomLatencyRunKeepsPp5(long seed, int applies, int maxLatencyMs, int maxGapMs,
       int epochEvery) {
     SplittableRandom random = new SplittableRandom(seed);
     MemoryStorageBackend store = MemoryStorageBackend.builder().build();
@@ -220,6 +220,6 @@ class SavePipelineTest {
   @DisplayName("PA-41 backend latency random in 0-20 ms and 200 applies: no overlapping writes, "
       + "strictly increasing written revisions, the last one stored")
   void randomBackendLatencyKeepsOneWriterAndEndsOnTheLastSnapshot() {
-    randomLatencyRun(41, 200, 20, 10, 0);
+    assertRandomLatencyRunKeepsPp5(41, 200, 20, 10, 0);
   }
 }
