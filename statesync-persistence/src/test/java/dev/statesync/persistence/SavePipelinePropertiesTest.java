@@ -15,6 +15,7 @@ class SavePipelinePropertiesTest {
       @ForAll @IntRange(min = 0, max = 40) int maxLatencyMs,
       @ForAll @IntRange(min = 0, max = 30) int maxGapMs,
       @ForAll @IntRange(min = 0, max = 10) int epochEvery) {
-    new SavePipelineTest().assertRandomLatencyRunKeepsPp5(seed, applies, maxLatencyMs, maxGapMs, epochEvery);
+    new SavePipelineTest().assertRandomLatencyRunKeepsPp5(seed, applies, maxLatencyMs, maxGapMs,
+        epochEvery);
   }
 }
