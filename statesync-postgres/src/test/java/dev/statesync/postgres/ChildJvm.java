@@ -102,7 +102,9 @@ final class ChildJvm implements AutoCloseable {
 
   /** Kills the program with SIGKILL and waits until it is gone. */
   void kill9() throws InterruptedException {
-    process.destroyForcibly();
+    // Signal through the handle: Process.destroyForcibly() also closes our end of the child's
+    // stdout, which drops lines it printed just before the kill.
+    process.toHandle().destroyForcibly();
     process.waitFor();
   }
 

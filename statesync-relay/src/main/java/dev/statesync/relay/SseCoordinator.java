@@ -182,7 +182,7 @@ public final class SseCoordinator implements AutoCloseable {
     Session(SseOptions options) {
       this.options = options;
       this.logger = options.logger() != null ? options.logger() : RelayLoggers.defaultLogger();
-      this.serial = new SerialExecutor(options.executor().orElse(null));
+      this.serial = new SerialExecutor(options.executor().orElse(null), logger);
       this.client = options.httpClient().orElseGet(DefaultHttpClient::get);
     }
 

@@ -162,7 +162,9 @@ final class ChildJvm implements AutoCloseable {
 
   /** Kills the process with SIGKILL (kill -9) and waits until it is gone. */
   void kill9() throws Exception {
-    process.destroyForcibly();
+    // Signal through the handle: Process.destroyForcibly() also closes our end of the child's
+    // stdout, which drops lines it printed just before the kill.
+    process.toHandle().destroyForcibly();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       throw new AssertionError(name + " survived kill -9");
     }

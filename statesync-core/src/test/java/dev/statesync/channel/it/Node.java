@@ -173,7 +173,9 @@ final class Node implements AutoCloseable {
   }
 
   void kill9() {
-    process.destroyForcibly();
+    // Signal through the handle: Process.destroyForcibly() also closes our end of the child's
+    // stdout, which drops lines it printed just before the kill.
+    process.toHandle().destroyForcibly();
     try {
       process.waitFor();
     } catch (InterruptedException e) {

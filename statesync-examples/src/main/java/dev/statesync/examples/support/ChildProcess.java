@@ -190,7 +190,9 @@ public final class ChildProcess implements AutoCloseable {
 
   /** Kills the process with SIGKILL ({@code kill -9}) and waits, bounded, until it is gone. */
   public void kill9(Duration timeout) {
-    process.destroyForcibly();
+    // Signal through the handle: Process.destroyForcibly() also closes our end of the child's
+    // stdout, which drops lines it printed just before the kill.
+    process.toHandle().destroyForcibly();
     awaitExit(timeout);
   }
 

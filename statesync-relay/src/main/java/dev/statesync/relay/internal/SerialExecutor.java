@@ -32,11 +32,6 @@ public final class SerialExecutor implements Executor {
   private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
   private boolean running;
 
-  /** Serializes onto {@code backing}, or a shared daemon pool; logs to the default logger. */
-  public SerialExecutor(Executor backing) {
-    this(backing, RelayLoggers.defaultLogger());
-  }
-
   /**
    * Serializes onto {@code backing}, or onto a shared daemon pool when null; a task's exception
    * is logged to {@code logger} at WARN.

@@ -139,7 +139,9 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Sends SIGKILL and waits for the process to end. */
   public void kill() {
-    process.destroyForcibly();
+    // Signal through the handle: Process.destroyForcibly() also closes our end of the child's
+    // stdout, which drops lines it printed just before the kill.
+    process.toHandle().destroyForcibly();
     try {
       process.waitFor(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
