@@ -1,5 +1,6 @@
 package dev.statesync.channel;
 
+import dev.statesync.core.logging.Logger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -32,6 +33,7 @@ public final class ChannelOptions {
   private final long pendingPostBytes;
   private final Duration rejoinGrace;
   private final Executor executor;
+  private final Logger logger;
 
   private ChannelOptions(Builder b) {
     this.runtimeDir = b.runtimeDir;
@@ -51,6 +53,7 @@ public final class ChannelOptions {
     this.pendingPostBytes = b.pendingPostBytes;
     this.rejoinGrace = b.rejoinGrace;
     this.executor = b.executor;
+    this.logger = b.logger;
   }
 
   /** Returns a builder with every option at its default. */
@@ -151,6 +154,15 @@ public final class ChannelOptions {
     return Optional.ofNullable(executor);
   }
 
+  /**
+   * The logger, if set; otherwise {@link ChannelRuntime#defaultLogger()}. The first instance of
+   * a group opened in a JVM gives the group its logger (lock, hub and connection entries); each
+   * instance's own logger gets the entries about its listeners.
+   */
+  public Optional<Logger> logger() {
+    return Optional.ofNullable(logger);
+  }
+
   /** Builds {@link ChannelOptions}; not thread-safe. */
   public static final class Builder {
     private Path runtimeDir;
@@ -170,6 +182,7 @@ public final class ChannelOptions {
     private long pendingPostBytes = MIB;
     private Duration rejoinGrace = Duration.ofMillis(500);
     private Executor executor;
+    private Logger logger;
 
     private Builder() {}
 
@@ -272,6 +285,12 @@ public final class ChannelOptions {
     /** Sets the listener executor; each instance's listeners are serialized on it. */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** Sets the logger (default {@link ChannelRuntime#defaultLogger()}). */
+    public Builder logger(Logger logger) {
+      this.logger = Objects.requireNonNull(logger, "logger");
       return this;
     }
 

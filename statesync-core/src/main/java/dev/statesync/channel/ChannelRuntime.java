@@ -1,9 +1,13 @@
 package dev.statesync.channel;
 
 import dev.statesync.channel.internal.RuntimeDirs;
+import dev.statesync.core.logging.Logger;
+import dev.statesync.core.logging.Loggers;
 import java.util.Objects;
 
-/** Host-level facts about channels, for diagnostics: which directory processes meet in. */
+/**
+ * Host-level facts about channels: which directory processes meet in, and the default logger.
+ */
 public final class ChannelRuntime {
   private ChannelRuntime() {}
 
@@ -15,5 +19,19 @@ public final class ChannelRuntime {
   public static RuntimeDirectory runtimeDirectory(ChannelOptions options) {
     Objects.requireNonNull(options, "options");
     return RuntimeDirs.resolve(options.runtimeDir());
+  }
+
+  /**
+   * The logger channels, elections and host coordinators use when their options name none:
+   * {@link Loggers#defaultLogger(String)} on {@code dev.statesync.channel}, that is the SLF4J
+   * adapter when slf4j-api and a provider are on the class path, else a console logger on
+   * {@code System.err} that drops debug entries.
+   */
+  public static Logger defaultLogger() {
+    return DefaultLogger.INSTANCE;
+  }
+
+  private static final class DefaultLogger {
+    static final Logger INSTANCE = Loggers.defaultLogger("dev.statesync.channel");
   }
 }

@@ -1,5 +1,6 @@
 package dev.statesync.channel;
 
+import dev.statesync.core.logging.Logger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -18,6 +19,7 @@ public final class ElectionOptions {
   private final Duration relinquishCooldown;
   private final Duration closeTimeout;
   private final Executor executor;
+  private final Logger logger;
 
   private ElectionOptions(Builder b) {
     this.runtimeDir = b.runtimeDir;
@@ -27,6 +29,7 @@ public final class ElectionOptions {
     this.relinquishCooldown = b.relinquishCooldown;
     this.closeTimeout = b.closeTimeout;
     this.executor = b.executor;
+    this.logger = b.logger;
   }
 
   /** Returns a builder with every option at its default. */
@@ -74,6 +77,15 @@ public final class ElectionOptions {
     return Optional.ofNullable(executor);
   }
 
+  /**
+   * The logger, if set; otherwise {@link ChannelRuntime#defaultLogger()}. The first instance of
+   * a group opened in a JVM gives the group its logger (lock, hub and connection entries); each
+   * instance's own logger gets the entries about its listeners.
+   */
+  public Optional<Logger> logger() {
+    return Optional.ofNullable(logger);
+  }
+
   /** Builds {@link ElectionOptions}; not thread-safe. */
   public static final class Builder {
     private Path runtimeDir;
@@ -83,6 +95,7 @@ public final class ElectionOptions {
     private Duration relinquishCooldown = Duration.ofMillis(100);
     private Duration closeTimeout = Duration.ofSeconds(1);
     private Executor executor;
+    private Logger logger;
 
     private Builder() {}
 
@@ -125,6 +138,12 @@ public final class ElectionOptions {
     /** Sets the listener executor. */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** Sets the logger (default {@link ChannelRuntime#defaultLogger()}). */
+    public Builder logger(Logger logger) {
+      this.logger = Objects.requireNonNull(logger, "logger");
       return this;
     }
 

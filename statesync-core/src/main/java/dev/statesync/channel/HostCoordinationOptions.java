@@ -90,7 +90,7 @@ public final class HostCoordinationOptions {
     return scheduler;
   }
 
-  /** The logger, if set; otherwise the channel's platform logger {@code dev.statesync.channel}. */
+  /** The logger, if set; otherwise {@link ChannelRuntime#defaultLogger()}. */
   public Optional<Logger> logger() {
     return Optional.ofNullable(logger);
   }
@@ -143,7 +143,7 @@ public final class HostCoordinationOptions {
       return this;
     }
 
-    /** Sets the logger (default: the platform logger {@code dev.statesync.channel}). */
+    /** Sets the logger (default {@link ChannelRuntime#defaultLogger()}). */
     public Builder logger(Logger logger) {
       this.logger = Objects.requireNonNull(logger, "logger");
       return this;

@@ -35,6 +35,7 @@ public final class ChannelCore implements Endpoint {
   private final GroupMember group;
   private final UUID instanceId = UUID.randomUUID();
   private final Dispatcher dispatcher;
+  private final Log log;
   private final long closeTimeoutNanos;
   private final List<MessageListener> messageListeners = new CopyOnWriteArrayList<>();
   private final List<ResyncListener> resyncListeners = new CopyOnWriteArrayList<>();
@@ -52,9 +53,10 @@ public final class ChannelCore implements Endpoint {
   private ChannelCore(GroupMember group, ChannelOptions o) {
     this.group = group;
     this.closeTimeoutNanos = o.closeTimeout().toNanos();
+    this.log = o.logger().map(Log::of).orElse(group.cfg.log());
     this.dispatcher = new Dispatcher(o.executor().orElse(Threads.dispatchPool()),
         o.listenerQueueMessages(), o.listenerQueueBytes(),
-        () -> runResync(ResyncReason.SLOW_SUBSCRIBER));
+        () -> runResync(ResyncReason.SLOW_SUBSCRIBER), log);
     synchronized (group) {
       this.reconnectsAtOpen = group.reconnects;
     }
@@ -134,7 +136,7 @@ public final class ChannelCore implements Endpoint {
         value = codec.decode(m.bytes());
       } catch (RuntimeException e) {
         decodeFailures.incrementAndGet();
-        Log.warn("channel \"" + group.cfg.name() + "\": cannot decode message seq " + m.seq()
+        log.warn("channel \"" + group.cfg.name() + "\": cannot decode message seq " + m.seq()
             + " of epoch " + m.epoch() + ": " + e);
         return;
       }
@@ -215,11 +217,11 @@ public final class ChannelCore implements Endpoint {
         try {
           l.onMessage(m);
         } catch (RuntimeException e) {
-          Log.warn("channel \"" + group.cfg.name() + "\": listener threw on seq " + m.seq(), e);
+          log.warn("channel \"" + group.cfg.name() + "\": listener threw on seq " + m.seq(), e);
         }
       }
     }, m.payload().remaining() + 64L)) {
-      Log.warn("channel \"" + group.cfg.name() + "\": an instance's listeners fell behind; "
+      log.warn("channel \"" + group.cfg.name() + "\": an instance's listeners fell behind; "
           + "its queued messages were dropped and it will get onResync(SLOW_SUBSCRIBER)");
     }
   }
@@ -235,7 +237,7 @@ public final class ChannelCore implements Endpoint {
       try {
         l.onResync(reason);
       } catch (RuntimeException e) {
-        Log.warn("channel \"" + group.cfg.name() + "\": resync listener threw", e);
+        log.warn("channel \"" + group.cfg.name() + "\": resync listener threw", e);
       }
     }
   }
@@ -251,7 +253,7 @@ public final class ChannelCore implements Endpoint {
             l.left(member, clean);
           }
         } catch (RuntimeException e) {
-          Log.warn("channel \"" + group.cfg.name() + "\": membership listener threw", e);
+          log.warn("channel \"" + group.cfg.name() + "\": membership listener threw", e);
         }
       }
     });
@@ -264,7 +266,7 @@ public final class ChannelCore implements Endpoint {
         try {
           l.accept(s);
         } catch (RuntimeException e) {
-          Log.warn("channel \"" + group.cfg.name() + "\": status listener threw", e);
+          log.warn("channel \"" + group.cfg.name() + "\": status listener threw", e);
         }
       }
     });

@@ -53,7 +53,7 @@ public final class CoordinatedMember<T> implements HostMember {
     this.upstream = upstream;
     this.sourceKey = sourceKey;
     this.type = type;
-    this.log = options.logger().orElse(PlatformLogger.INSTANCE);
+    this.log = options.logger().orElseGet(dev.statesync.channel.ChannelRuntime::defaultLogger);
   }
 
   /** Completes the member once the handle's options are built; before the handle exists. */

@@ -23,6 +23,7 @@ public final class Dispatcher {
   private boolean closed;
   private boolean overflowPending;
   private Thread running;
+  private final Log log;
 
   private record Event(Runnable task, boolean message, long bytes) {}
 
@@ -31,8 +32,10 @@ public final class Dispatcher {
    *
    * @param overflowEvent queued once in place of the discarded messages when the bounds overflow
    */
-  public Dispatcher(Executor executor, int maxMessages, long maxBytes, Runnable overflowEvent) {
+  public Dispatcher(Executor executor, int maxMessages, long maxBytes, Runnable overflowEvent,
+      Log log) {
     this.executor = executor;
+    this.log = log;
     this.maxMessages = maxMessages;
     this.maxBytes = maxBytes;
     this.overflowEvent = overflowEvent;
@@ -93,7 +96,7 @@ public final class Dispatcher {
         executor.execute(this::drain);
       } catch (RejectedExecutionException e) {
         scheduled = false;
-        Log.warn("listener executor rejected a dispatch; callbacks are delayed", e);
+        log.warn("listener executor rejected a dispatch; callbacks are delayed", e);
       }
     }
   }
@@ -118,7 +121,7 @@ public final class Dispatcher {
       try {
         e.task().run();
       } catch (Throwable t) {
-        Log.warn("channel callback threw", t);
+        log.warn("channel callback threw", t);
       } finally {
         synchronized (this) {
           running = null;

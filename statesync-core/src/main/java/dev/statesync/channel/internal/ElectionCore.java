@@ -25,6 +25,7 @@ public final class ElectionCore implements Endpoint {
   private final GroupMember group;
   private final UUID instanceId = UUID.randomUUID();
   private final Dispatcher dispatcher;
+  private final Log log;
   private final long closeTimeoutNanos;
   private final List<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
   private final List<LeaderHealthListener> healthListeners = new CopyOnWriteArrayList<>();
@@ -39,8 +40,9 @@ public final class ElectionCore implements Endpoint {
   private ElectionCore(GroupMember group, ElectionOptions o) {
     this.group = group;
     this.closeTimeoutNanos = o.closeTimeout().toNanos();
+    this.log = o.logger().map(Log::of).orElse(group.cfg.log());
     this.dispatcher = new Dispatcher(o.executor().orElse(Threads.dispatchPool()),
-        Integer.MAX_VALUE, Long.MAX_VALUE, () -> { });
+        Integer.MAX_VALUE, Long.MAX_VALUE, () -> { }, log);
   }
 
   /** Registers a candidate and returns at once (CHAN-8). */
@@ -175,7 +177,7 @@ public final class ElectionCore implements Endpoint {
           try {
             l.changed(now, e);
           } catch (RuntimeException ex) {
-            Log.warn("election \"" + group.cfg.name() + "\": leadership listener threw", ex);
+            log.warn("election \"" + group.cfg.name() + "\": leadership listener threw", ex);
           }
         }
       });
@@ -196,7 +198,7 @@ public final class ElectionCore implements Endpoint {
         try {
           l.accept(term);
         } catch (RuntimeException ex) {
-          Log.warn("election \"" + group.cfg.name() + "\": leader change listener threw", ex);
+          log.warn("election \"" + group.cfg.name() + "\": leader change listener threw", ex);
         }
       }
     });
@@ -213,7 +215,7 @@ public final class ElectionCore implements Endpoint {
             l.recovered(epoch);
           }
         } catch (RuntimeException ex) {
-          Log.warn("election \"" + group.cfg.name() + "\": health listener threw", ex);
+          log.warn("election \"" + group.cfg.name() + "\": health listener threw", ex);
         }
       }
     });

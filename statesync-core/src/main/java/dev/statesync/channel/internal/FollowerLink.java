@@ -139,7 +139,7 @@ final class FollowerLink {
           delay = 0;
         }
       } catch (IOException | RuntimeException e) {
-        Log.debug(g.label() + ": connect attempt failed: " + e);
+        g.cfg.log().debug(g.label() + ": connect attempt failed: " + e);
       } finally {
         writable = false;
         SocketChannel c = ch;
@@ -201,7 +201,7 @@ final class FollowerLink {
     } catch (NoSuchFileException e) {
       // No leader has published yet; try the socket path below when Unix is allowed.
     } catch (IOException e) {
-      Log.debug(g.label() + ": unparseable .addr: " + e);
+      g.cfg.log().debug(g.label() + ": unparseable .addr: " + e);
     }
     if (transport == null) {
       if (g.cfg.transport() == dev.statesync.channel.Transport.TCP) {
@@ -249,7 +249,7 @@ final class FollowerLink {
       Frame w = FrameCodec.read(c, lengthBuf, g.cfg.maxMessageBytes());
       if (w.type() == Frame.REJECT) {
         JsonNode r = Json.parse(w);
-        Log.warn(g.label() + ": the hub refused this member: " + r.path("code").asText() + " "
+        g.cfg.log().warn(g.label() + ": the hub refused this member: " + r.path("code").asText() + " "
             + r.path("message").asText());
         if ("PROTOCOL_VERSION".equals(r.path("code").asText())) {
           g.onIncompatible(r.path("message").asText());
@@ -284,7 +284,7 @@ final class FollowerLink {
         lastRead = System.nanoTime();
         synchronized (g) {
           if (f.epoch() < g.highestEpoch && f.type() != Frame.REJECT) {
-            Log.warn(g.label() + ": dropping a frame of epoch " + f.epoch() + " below "
+            g.cfg.log().warn(g.label() + ": dropping a frame of epoch " + f.epoch() + " below "
                 + g.highestEpoch + " and closing its connection");
             return false;
           }
@@ -297,7 +297,7 @@ final class FollowerLink {
           return true;
         }
         if (f.type() == Frame.REJECT) {
-          Log.warn(g.label() + ": the hub closed this member's connection: "
+          g.cfg.log().warn(g.label() + ": the hub closed this member's connection: "
               + Json.parse(f).path("message").asText());
           return false;
         }
@@ -305,7 +305,7 @@ final class FollowerLink {
     } catch (EOFException e) {
       // The hub died or closed the connection: reconnect (CHAN-49).
     } catch (ProtocolException e) {
-      Log.warn(g.label() + ": dropping the connection to the hub: " + e.getMessage());
+      g.cfg.log().warn(g.label() + ": dropping the connection to the hub: " + e.getMessage());
     }
     return false;
   }
@@ -315,11 +315,11 @@ final class FollowerLink {
       jdk.net.UnixDomainPrincipal p = c.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
       String own = Files.getOwner(g.cfg.dir().path(), LinkOption.NOFOLLOW_LINKS).getName();
       if (p != null && !p.user().getName().equals(own)) {
-        Log.warn(g.label() + ": refusing a hub run by user " + p.user().getName());
+        g.cfg.log().warn(g.label() + ": refusing a hub run by user " + p.user().getName());
         return false;
       }
     } catch (IOException | UnsupportedOperationException e) {
-      Log.debug(g.label() + ": peer credentials unavailable (" + e + ")");
+      g.cfg.log().debug(g.label() + ": peer credentials unavailable (" + e + ")");
     }
     return true;
   }

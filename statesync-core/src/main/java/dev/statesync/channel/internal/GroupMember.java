@@ -217,7 +217,7 @@ final class GroupMember {
 
   private void requestReopenLocked(String change) {
     reopenRequested = true;
-    Log.error(label() + ": the lock file " + lockPath + " was " + change + " while in use; "
+    cfg.log().error(label() + ": the lock file " + lockPath + " was " + change + " while in use; "
         + "this member leaves the group and competes again on the current file (keep tmp "
         + "cleaners away from " + cfg.dir().path() + ")");
   }
@@ -269,7 +269,7 @@ final class GroupMember {
     try {
       ch.close();
     } catch (IOException e) {
-      Log.warn("closing lock file of " + label() + " failed", e);
+      cfg.log().warn("closing lock file of " + label() + " failed", e);
     }
   }
 
@@ -324,7 +324,7 @@ final class GroupMember {
     } catch (ClosedChannelException e) {
       throw e;
     } catch (IOException e) {
-      Log.warn(label() + ": the kernel refused a blocking wait for the lock file (" + e.getMessage()
+      cfg.log().warn(label() + ": the kernel refused a blocking wait for the lock file (" + e.getMessage()
           + "), most likely because this process holds another statesync lock that a process "
           + "waiting here needs; polling every " + DEADLOCK_POLL_MILLIS + " ms instead");
     }
@@ -432,9 +432,9 @@ final class GroupMember {
     } catch (ClosedChannelException e) {
       // The last instance closed the lock file while we held office: the normal end.
     } catch (IOException e) {
-      Log.error("lock thread of " + label() + " failed: " + e);
+      cfg.log().error("lock thread of " + label() + " failed: " + e);
     } catch (InterruptedException e) {
-      Log.warn("lock thread of " + label() + " was interrupted; it is never interrupted by the "
+      cfg.log().warn("lock thread of " + label() + " was interrupted; it is never interrupted by the "
           + "library");
     } finally {
       synchronized (this) {
@@ -537,7 +537,7 @@ final class GroupMember {
       notifyAll();
     }
     server.startAccepting();
-    Log.debug(label() + " is now hub in epoch " + newEpoch + " (" + server.describe() + ")");
+    cfg.log().debug(label() + " is now hub in epoch " + newEpoch + " (" + server.describe() + ")");
   }
 
   /** CHAN-50 applied to this member's own instances when it is promoted. */
@@ -589,7 +589,7 @@ final class GroupMember {
     try {
       LockHeader.write(ch, epoch, memberId, pid, LockHeader.ENDED, lastSeq);
     } catch (IOException e) {
-      Log.warn("writing the lock header of " + label() + " failed", e);
+      cfg.log().warn("writing the lock header of " + label() + " failed", e);
     }
     // After the lock file was replaced (CHAN-28) a leader on the new file may already have bound
     // its own socket and written its own .addr: then only an .addr naming this term is deleted.

@@ -124,7 +124,7 @@ public final class HostCoordinator {
     this.name = name;
     this.options = options;
     this.upstream = upstream;
-    this.log = options.logger().orElse(PlatformLogger.INSTANCE);
+    this.log = options.logger().orElseGet(dev.statesync.channel.ChannelRuntime::defaultLogger);
     this.scheduler = options.scheduler();
     this.serial = new SerialContext(Threads.dispatchPool(), this,
         t -> log.warn("host coordinator task failed", Map.of("channel", name, "error", t)));

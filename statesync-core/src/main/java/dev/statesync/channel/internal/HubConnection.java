@@ -46,7 +46,7 @@ final class HubConnection {
   private void readLoop() {
     ScheduledFuture<?> helloTimer = Threads.timer().schedule(() -> {
       if (peer == null) {
-        Log.warn(group.label() + ": closing a connection that sent no HELLO within 1 s");
+        group.cfg.log().warn(group.label() + ": closing a connection that sent no HELLO within 1 s");
         close();
       }
     }, 1, TimeUnit.SECONDS);
@@ -82,14 +82,14 @@ final class HubConnection {
         }
       }
     } catch (ProtocolException e) {
-      Log.warn(group.label() + ": rejecting a connection" + (peer == null ? "" : " from pid "
+      group.cfg.log().warn(group.label() + ": rejecting a connection" + (peer == null ? "" : " from pid "
           + peer.pid()) + ": " + e.getMessage());
       reject(e.code(), e.getMessage());
     } catch (EOFException e) {
       // The follower closed or died; handled below.
     } catch (IOException e) {
       if (!closedByHub && !closedQuietly()) {
-        Log.debug(group.label() + ": connection ended: " + e);
+        group.cfg.log().debug(group.label() + ": connection ended: " + e);
       }
     } finally {
       helloTimer.cancel(false);
@@ -112,13 +112,13 @@ final class HubConnection {
     try {
       jdk.net.UnixDomainPrincipal p = ch.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
       if (p != null && !p.user().getName().equals(hub.ownUser)) {
-        Log.warn(group.label() + ": refusing a connection from user " + p.user().getName()
+        group.cfg.log().warn(group.label() + ": refusing a connection from user " + p.user().getName()
             + "; only " + hub.ownUser + " may join");
         reject("PEER_USER", "peer user " + p.user().getName() + " is not " + hub.ownUser);
         return false;
       }
     } catch (IOException | UnsupportedOperationException e) {
-      Log.debug(group.label() + ": peer credentials unavailable (" + e + ")");
+      group.cfg.log().debug(group.label() + ": peer credentials unavailable (" + e + ")");
     }
     return true;
   }
@@ -144,7 +144,7 @@ final class HubConnection {
       byte[] expected = Base64.getUrlEncoder().withoutPadding().encodeToString(hub.token)
           .getBytes(StandardCharsets.US_ASCII);
       if (!MessageDigest.isEqual(given, expected)) {
-        Log.warn(group.label() + ": refusing a TCP connection with a wrong token");
+        group.cfg.log().warn(group.label() + ": refusing a TCP connection with a wrong token");
         reject("BAD_TOKEN", "missing or wrong token");
         return false;
       }
@@ -202,7 +202,7 @@ final class HubConnection {
       if (queue.size() + 1 > group.cfg.subscriberQueueFrames()
           || queuedBytes + b.remaining() > group.cfg.subscriberQueueBytes()) {
         closedByHub = true;
-        Log.warn(group.label() + ": follower pid " + (peer == null ? "?" : peer.pid())
+        group.cfg.log().warn(group.label() + ": follower pid " + (peer == null ? "?" : peer.pid())
             + " is too slow (" + queue.size() + " frames, " + queuedBytes
             + " bytes queued); disconnecting it");
       } else {

@@ -77,8 +77,8 @@ final class HubServer {
           throw e instanceof IOException ? (IOException) e : new IOException(e);
         }
         if (FALLBACK_WARNED.compareAndSet(false, true)) {
-          Log.warn("Unix-domain sockets are unavailable in " + g.cfg.dir().path() + " (" + e
-              + "); falling back to TCP loopback with a token file");
+          g.cfg.log().warn("Unix-domain sockets are unavailable in " + g.cfg.dir().path()
+              + " (" + e + "); falling back to TCP loopback with a token file");
         }
       }
     }
@@ -132,13 +132,13 @@ final class HubServer {
     } catch (NoSuchFileException e) {
       // Already gone.
     } catch (IOException e) {
-      Log.warn("deleting " + group.addrPath + " failed", e);
+      group.cfg.log().warn("deleting " + group.addrPath + " failed", e);
     }
     if (unix && socketToo) {
       try {
         Files.deleteIfExists(group.sockPath);
       } catch (IOException e) {
-        Log.warn("deleting " + group.sockPath + " failed", e);
+        group.cfg.log().warn("deleting " + group.sockPath + " failed", e);
       }
     }
   }
@@ -162,7 +162,7 @@ final class HubServer {
         ch = server.accept();
       } catch (IOException e) {
         if (!stopped) {
-          Log.warn("accept on " + group.label() + " failed", e);
+          group.cfg.log().warn("accept on " + group.label() + " failed", e);
         }
         return;
       }

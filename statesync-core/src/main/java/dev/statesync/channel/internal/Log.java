@@ -1,38 +1,63 @@
 package dev.statesync.channel.internal;
 
-import java.lang.System.Logger.Level;
+import dev.statesync.channel.ChannelRuntime;
+import dev.statesync.core.logging.Logger;
+import java.util.Map;
+import java.util.Objects;
 
 /**
- * The channel's logger: the JDK platform logger named {@code dev.statesync.channel}, which routes
- * to java.util.logging or to whatever {@code System.LoggerFinder} the application installs.
+ * The channel's log entries, written to a core {@link Logger}: the one in the options, else
+ * {@link ChannelRuntime#defaultLogger()}. Debug entries are built only when debug is enabled
+ * where the caller checks {@link #debugEnabled()}; a cause goes under the {@code error} key,
+ * which the SLF4J adapter turns into the event's cause.
  */
 public final class Log {
-  private static final System.Logger LOGGER = System.getLogger("dev.statesync.channel");
+  private final Logger logger;
 
-  private Log() {}
-
-  /** Logs at DEBUG. */
-  public static void debug(String msg) {
-    LOGGER.log(Level.DEBUG, msg);
+  private Log(Logger logger) {
+    this.logger = logger;
   }
 
-  /** Logs at INFO. */
-  public static void info(String msg) {
-    LOGGER.log(Level.INFO, msg);
+  /** A log over {@code logger}. */
+  public static Log of(Logger logger) {
+    return new Log(Objects.requireNonNull(logger, "logger"));
   }
 
-  /** Logs at WARNING. */
-  public static void warn(String msg) {
-    LOGGER.log(Level.WARNING, msg);
+  /** A log over the logger in {@code option}, else the channel's default logger. */
+  static Log of(java.util.Optional<Logger> option) {
+    return of(option.orElseGet(ChannelRuntime::defaultLogger));
   }
 
-  /** Logs at WARNING with a cause. */
-  public static void warn(String msg, Throwable t) {
-    LOGGER.log(Level.WARNING, msg, t);
+  /** The logger entries go to. */
+  public Logger logger() {
+    return logger;
   }
 
-  /** Logs at ERROR. */
-  public static void error(String msg) {
-    LOGGER.log(Level.ERROR, msg);
+  boolean debugEnabled() {
+    return logger.isDebugEnabled();
+  }
+
+  void debug(String msg) {
+    if (logger.isDebugEnabled()) {
+      logger.debug(msg, Map.of());
+    }
+  }
+
+  void debug(String msg, Map<String, ?> extra) {
+    if (logger.isDebugEnabled()) {
+      logger.debug(msg, extra);
+    }
+  }
+
+  void warn(String msg) {
+    logger.warn(msg, Map.of());
+  }
+
+  void warn(String msg, Throwable cause) {
+    logger.warn(msg, Map.of("error", cause));
+  }
+
+  void error(String msg) {
+    logger.error(msg, Map.of());
   }
 }

@@ -49,7 +49,7 @@ final class Registry {
       GroupMember probe = new GroupMember(cfg);
       RuntimeDirs.checkSocketPath(probe.sockPath);
     }
-    RuntimeDirs.ensure(cfg.dir());
+    RuntimeDirs.ensure(cfg.dir(), cfg.log());
     while (true) {
       GroupMember previous;
       synchronized (GROUPS) {

@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,8 +35,19 @@ public final class RuntimeDirs {
 
   private RuntimeDirs() {}
 
-  /** Resolves the directory: option, property, env, XDG, then {@code /tmp/statesync-<uid>}. */
+  /**
+   * Resolves the directory: option, property, env, XDG, then {@code /tmp/statesync-<uid>}; logs
+   * nothing.
+   */
   public static RuntimeDirectory resolve(Optional<Path> option) {
+    return resolve(option, null);
+  }
+
+  /**
+   * Resolves the directory as {@link #resolve(Optional)} does and, the first time this JVM
+   * resolves a path, logs it and its rule at debug to {@code log} (when not null).
+   */
+  static RuntimeDirectory resolve(Optional<Path> option, Log log) {
     RuntimeDirectory r;
     if (option.isPresent()) {
       r = new RuntimeDirectory(option.get(), "option");
@@ -53,8 +65,8 @@ public final class RuntimeDirs {
       r = new RuntimeDirectory(Paths.get("/tmp", "statesync-" + uid()), "tmp");
     }
     RuntimeDirectory abs = new RuntimeDirectory(r.path().toAbsolutePath().normalize(), r.source());
-    if (LOGGED.add(abs.path())) {
-      Log.debug("runtime directory {path=" + abs.path() + ", source=" + abs.source() + "}");
+    if (log != null && LOGGED.add(abs.path())) {
+      log.debug("runtime directory", Map.of("path", abs.path().toString(), "source", abs.source()));
     }
     return abs;
   }
@@ -98,7 +110,7 @@ public final class RuntimeDirs {
    * Creates the directory 0700 if needed and checks it: a real directory, not a symlink, owned by
    * this user, not on a network file system; tightens wider permissions with a WARN.
    */
-  public static void ensure(RuntimeDirectory rd) {
+  static void ensure(RuntimeDirectory rd, Log log) {
     Path dir = rd.path();
     if (CHECKED.contains(dir)) {
       return;
@@ -151,7 +163,7 @@ public final class RuntimeDirs {
               Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
           if (!PosixFilePermissions.fromString("rwx------").containsAll(perms)) {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            Log.warn("runtime directory " + dir + " had permissions "
+            log.warn("runtime directory " + dir + " had permissions "
                 + PosixFilePermissions.toString(perms) + "; changed them to rwx------");
           }
         }
@@ -160,7 +172,7 @@ public final class RuntimeDirs {
           String msg = "runtime directory " + dir + " is on a network file system (" + type
               + "), where locks and sockets are unreliable; use a local directory";
           if (Boolean.getBoolean("statesync.channel.allowNetworkFs")) {
-            Log.warn(msg + " (allowed by statesync.channel.allowNetworkFs)");
+            log.warn(msg + " (allowed by statesync.channel.allowNetworkFs)");
           } else {
             throw new ChannelFileSystemException(msg
                 + " or set -Dstatesync.channel.allowNetworkFs=true");

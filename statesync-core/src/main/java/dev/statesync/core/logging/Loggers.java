@@ -77,4 +77,55 @@ public final class Loggers {
     Objects.requireNonNull(options, "options");
     return new ConsoleLogger(options);
   }
+
+  /**
+   * Returns the default logger statesync's modules use for {@code name} when the application
+   * gives none: the {@link Slf4jLogger} adapter over SLF4J's logger of that name when slf4j-api
+   * and an SLF4J provider are on the class path, else a {@link #createConsoleLogger() console
+   * logger} on {@code System.err} that drops debug entries. Without a provider SLF4J would
+   * discard every entry, so warnings would vanish unseen. The class path is examined once per
+   * JVM.
+   *
+   * @throws NullPointerException if {@code name} is null
+   */
+  public static Logger defaultLogger(String name) {
+    Objects.requireNonNull(name, "name");
+    return DefaultLoggers.SLF4J ? DefaultLoggers.slf4j(name) : createConsoleLogger();
+  }
+
+  /** Looks at the class path once; touches SLF4J types only when slf4j-api is present. */
+  private static final class DefaultLoggers {
+    static final boolean SLF4J = slf4jWithProvider();
+
+    private static boolean slf4jWithProvider() {
+      ClassLoader loader = Loggers.class.getClassLoader();
+      try {
+        Class.forName("org.slf4j.LoggerFactory", false, loader);
+      } catch (ClassNotFoundException | LinkageError e) {
+        return false;
+      }
+      return Slf4jTypes.hasProvider(loader);
+    }
+
+    static Logger slf4j(String name) {
+      return Slf4jTypes.create(name);
+    }
+  }
+
+  /** Refers to SLF4J; loaded only once slf4j-api is known to be on the class path. */
+  private static final class Slf4jTypes {
+    /** Looks for a provider without initializing SLF4J, which would print its own warning. */
+    static boolean hasProvider(ClassLoader loader) {
+      try {
+        return java.util.ServiceLoader.load(org.slf4j.spi.SLF4JServiceProvider.class, loader)
+            .findFirst().isPresent();
+      } catch (java.util.ServiceConfigurationError | LinkageError e) {
+        return false;
+      }
+    }
+
+    static Logger create(String name) {
+      return Slf4jLogger.of(org.slf4j.LoggerFactory.getLogger(name));
+    }
+  }
 }

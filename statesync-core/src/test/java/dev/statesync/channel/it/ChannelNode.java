@@ -14,6 +14,7 @@ import dev.statesync.channel.MembershipListener;
 import dev.statesync.channel.PostReceipt;
 import dev.statesync.channel.Transport;
 import dev.statesync.channel.internal.TestHooks;
+import dev.statesync.core.logging.Logger;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -22,13 +23,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 /**
  * A test-scope JVM driven over stdin, one command per line, reporting every event to stdout as
@@ -49,8 +47,31 @@ public final class ChannelNode {
   private static final List<BroadcastChannel> CHANNELS = new ArrayList<>();
   private static final List<LeaderElection> ELECTIONS = java.util.Collections.synchronizedList(
       new ArrayList<>());
-  // Held strongly: java.util.logging keeps loggers only weakly.
-  private static final Logger CHANNEL_LOGGER = Logger.getLogger("dev.statesync.channel");
+  /** Reports the channel's WARN and ERROR entries as {@code log} events. */
+  private static final Logger CAPTURE = new Logger() {
+    @Override
+    public void debug(String message, Map<String, ?> extra) {
+    }
+
+    @Override
+    public void warn(String message, Map<String, ?> extra) {
+      emit(ev("log").put("level", "WARN").put("msg", line(message, extra)));
+    }
+
+    @Override
+    public void error(String message, Map<String, ?> extra) {
+      emit(ev("log").put("level", "ERROR").put("msg", line(message, extra)));
+    }
+
+    @Override
+    public boolean isDebugEnabled() {
+      return false;
+    }
+
+    private String line(String message, Map<String, ?> extra) {
+      return extra == null || extra.isEmpty() ? message : message + " " + extra.values();
+    }
+  };
 
   private ChannelNode() {}
 
@@ -71,7 +92,6 @@ public final class ChannelNode {
       emit(ev("left-open"));
       return; // Library threads are daemons: the JVM must exit although both stay open.
     }
-    installLogCapture();
     // A library thread that dies of an exception is a bug the fuzz and safety tests look for.
     Thread.setDefaultUncaughtExceptionHandler((t, e) -> emit(ev("uncaught")
         .put("thread", t.getName()).put("error", e.toString())));
@@ -108,7 +128,7 @@ public final class ChannelNode {
   }
 
   private static void open(String[] a) {
-    ChannelOptions.Builder b = ChannelOptions.builder().leaderTimeout(Duration.ofMillis(1000))
+    ChannelOptions.Builder b = ChannelOptions.builder().logger(CAPTURE).leaderTimeout(Duration.ofMillis(1000))
         // A clean close flushes everything within closeTimeout; on 2 loaded cores 1 s is too tight.
         .closeTimeout(Duration.ofSeconds(10))
         .heartbeatInterval(Duration.ofMillis(200)).openTimeout(Duration.ofSeconds(10))
@@ -299,7 +319,7 @@ public final class ChannelNode {
     String name = a[1];
     int threads = Integer.parseInt(a[2]);
     int opens = Integer.parseInt(a[3]);
-    ChannelOptions co = ChannelOptions.builder().openTimeout(Duration.ofSeconds(10))
+    ChannelOptions co = ChannelOptions.builder().logger(CAPTURE).openTimeout(Duration.ofSeconds(10))
         .closeTimeout(Duration.ofSeconds(10)).build();
     ElectionOptions eo = electionOptions();
     CHANNELS.add(BroadcastChannel.open(name, co));
@@ -379,36 +399,11 @@ public final class ChannelNode {
   private static ElectionOptions electionOptions() {
     // A relinquishing JVM competes again at once when it sees the next leader; the long cooldown
     // only keeps it from taking office straight back when the other JVMs are slow to be scheduled.
-    return ElectionOptions.builder().heartbeatInterval(Duration.ofMillis(200))
+    return ElectionOptions.builder().logger(CAPTURE).heartbeatInterval(Duration.ofMillis(200))
         .leaderTimeout(Duration.ofMillis(1000)).relinquishCooldown(Duration.ofSeconds(2))
         .build();
   }
 
-  /** Reports the channel logger's WARN and ERROR entries as {@code log} events. */
-  private static void installLogCapture() {
-    CHANNEL_LOGGER.setLevel(Level.INFO);
-    CHANNEL_LOGGER.addHandler(new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-          String msg = r.getMessage();
-          if (r.getThrown() != null) {
-            msg = msg + " " + r.getThrown();
-          }
-          emit(ev("log").put("level", r.getLevel() == Level.SEVERE ? "ERROR" : "WARN")
-              .put("msg", msg));
-        }
-      }
-
-      @Override
-      public void flush() {
-      }
-
-      @Override
-      public void close() {
-      }
-    });
-  }
 
   private static void elect(String[] a) {
     long start = System.nanoTime();

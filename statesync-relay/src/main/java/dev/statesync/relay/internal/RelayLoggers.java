@@ -2,19 +2,14 @@ package dev.statesync.relay.internal;
 
 import dev.statesync.core.logging.Logger;
 import dev.statesync.core.logging.Loggers;
-import dev.statesync.core.logging.Slf4jLogger;
 
-/**
- * The module's default logger: the core SLF4J adapter on {@code dev.statesync.relay} when
- * slf4j-api and an SLF4J provider are on the class path, else a console logger that drops debug
- * entries. Without a provider SLF4J would discard every entry, so WARNs would vanish unseen.
- */
+/** The module's default logger and the quoting rule for payloads in log entries. */
 public final class RelayLoggers {
   private static final String NAME = "dev.statesync.relay";
 
   private RelayLoggers() {}
 
-  /** Returns the default logger; cheap enough to call per object. */
+  /** Returns the default logger, {@link Loggers#defaultLogger} on {@code dev.statesync.relay}. */
   public static Logger defaultLogger() {
     return Holder.DEFAULT;
   }
@@ -28,32 +23,6 @@ public final class RelayLoggers {
   }
 
   private static final class Holder {
-    static final Logger DEFAULT = create();
-
-    private static Logger create() {
-      try {
-        Class.forName("org.slf4j.LoggerFactory", false, RelayLoggers.class.getClassLoader());
-      } catch (ClassNotFoundException | LinkageError e) {
-        return Loggers.createConsoleLogger();
-      }
-      return Slf4j.hasProvider() ? Slf4j.create() : Loggers.createConsoleLogger();
-    }
-  }
-
-  /** Touches SLF4J types only once slf4j-api is known to be present. */
-  private static final class Slf4j {
-    /** Looks for a provider without initializing SLF4J, which would print its own warning. */
-    static boolean hasProvider() {
-      try {
-        return java.util.ServiceLoader.load(org.slf4j.spi.SLF4JServiceProvider.class,
-            RelayLoggers.class.getClassLoader()).findFirst().isPresent();
-      } catch (java.util.ServiceConfigurationError | LinkageError e) {
-        return false;
-      }
-    }
-
-    static Logger create() {
-      return Slf4jLogger.of(org.slf4j.LoggerFactory.getLogger(NAME));
-    }
+    static final Logger DEFAULT = Loggers.defaultLogger(NAME);
   }
 }
