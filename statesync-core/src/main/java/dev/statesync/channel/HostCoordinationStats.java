@@ -6,7 +6,8 @@ package dev.statesync.channel;
  * totals are the sums over its processes.
  *
  * @param leader whether this JVM's coordinator leads the host now
- * @param upstreamSubscriptions upstream subscriptions this JVM opened (one per term it led)
+ * @param upstreamSubscriptions upstream {@code subscribe} calls this JVM made: one per term it
+ *     led, plus one per retry after a failed subscribe
  * @param fetches upstream {@code getSnapshot} calls this JVM made, retries and direct fetches
  *     included
  * @param directFetches the part of {@code fetches} made by a follower: for a {@code big} envelope,
