@@ -1,7 +1,6 @@
 package dev.statesync.channel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,7 +83,9 @@ class ChannelLoggingTest {
       assertEquals(1, dirs.size());
       assertEquals(dir.toAbsolutePath().toString(), dirs.get(0).extra().get("path"));
       assertEquals("option", dirs.get(0).extra().get("source"));
-      assertFalse(first.matching("debug", "is now hub in epoch").isEmpty());
+      // Logged just after the open completes, so waited for.
+      LocalChannelTest.awaitCondition(Duration.ofSeconds(30),
+          () -> !first.matching("debug", "is now hub in epoch").isEmpty());
       assertTrue(second.matching("debug", "is now hub").isEmpty());
       assertTrue(second.matching("debug", "runtime directory").isEmpty());
     }

@@ -33,7 +33,8 @@ import java.util.concurrent.locks.LockSupport;
  * one JSON line with its {@code nanoTime}; WARN and ERROR entries of the channel logger are
  * reported as {@code log} events, and a thread that ends with an uncaught exception as an
  * {@code uncaught} event. Commands:
- * {@code open <name> [tcp] [openTimeout=<ms>]}, {@code post <i> <count> <size>},
+ * {@code open <name> [tcp] [openTimeout=<ms>] [barrier=<file>]} (with a barrier, the open waits
+ * until the file exists), {@code post <i> <count> <size>},
  * {@code ppost <i> <count> <size> <paceMicros>} (in the background, one receipt or failure per
  * message), {@code ipost <i> <threads> <count>} (posting threads that are interrupted),
  * {@code close <i>}, {@code elect <name>}, {@code relinquish <i>}, {@code eclose <i>},
@@ -139,6 +140,8 @@ public final class ChannelNode {
         b.transport(Transport.TCP);
       } else if (a[k].startsWith("openTimeout=")) {
         b.openTimeout(Duration.ofMillis(Long.parseLong(a[k].substring("openTimeout=".length()))));
+      } else if (a[k].startsWith("barrier=")) {
+        awaitBarrier(java.nio.file.Path.of(a[k].substring("barrier=".length())));
       }
     }
     long start = System.nanoTime();
@@ -425,6 +428,18 @@ public final class ChannelNode {
       }
     });
     emit(ev("elected").put("i", i).put("leader", e.isLeader()).put("ms", openMs));
+  }
+
+  /** Spins until {@code file} exists, so that several JVMs open in the same instant. */
+  private static void awaitBarrier(java.nio.file.Path file) {
+    emit(ev("waiting"));
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (!java.nio.file.Files.exists(file)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("barrier " + file + " never appeared");
+      }
+      LockSupport.parkNanos(50_000);
+    }
   }
 
   private static void state() {

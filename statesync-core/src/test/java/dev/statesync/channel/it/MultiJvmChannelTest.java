@@ -77,44 +77,59 @@ class MultiJvmChannelTest extends MultiJvmHarness {
   }
 
   @Test
-  @DisplayName("AC-CHAN-07 five JVMs opening at once elect exactly one hub in one epoch")
+  @DisplayName("AC-CHAN-07 five JVMs released by a barrier file elect one hub in one epoch, 10 times")
   void simultaneousStartElectsExactlyOneHub() throws IOException {
-    for (int round = 0; round < 3; round++) {
-      String name = "sim" + round;
-      List<Node> five = new ArrayList<>();
-      for (int k = 0; k < 5; k++) {
-        five.add(node());
+    List<Node> five = new ArrayList<>();
+    for (int k = 0; k < 5; k++) {
+      five.add(node());
+    }
+    for (Node n : five) {
+      n.await("ready", LONG);
+    }
+    List<Long> settleMs = new ArrayList<>();
+    for (int round = 0; round < 10; round++) {
+      final int index = round;
+      Path barrier = dir.resolveSibling("barrier-" + round);
+      for (Node n : five) {
+        n.send("open sim" + round + " barrier=" + barrier);
       }
       for (Node n : five) {
-        n.await("ready", LONG);
+        Node.Await.until(LONG, () -> n.events("waiting").size() > index,
+            () -> "a node never reached the barrier");
       }
+      long released = System.nanoTime();
+      Files.createFile(barrier);
       for (Node n : five) {
-        n.send("open " + name);
-      }
-      for (Node n : five) {
-        n.await("opened", LONG);
+        Node.Await.until(LONG, () -> n.events("opened").size() > index,
+            () -> "round " + index + ": a node did not open " + n.events("openfailed"));
       }
       Node.Await.until(LONG, () -> {
-        List<JsonNode> states = five.stream().map(Node::state).collect(Collectors.toList());
-        long hubs = states.stream().filter(s -> s.path("channels").path(0).path("status")
-            .asText().equals("HUB")).count();
-        long followers = states.stream().filter(s -> s.path("channels").path(0).path("status")
-            .asText().equals("FOLLOWER")).count();
-        long epochs = states.stream().map(s -> s.path("channels").path(0).path("epoch").asLong())
-            .distinct().count();
+        List<JsonNode> states = five.stream().map(n -> n.state().path("channels").path(index))
+            .collect(Collectors.toList());
+        long hubs = states.stream().filter(s -> s.path("status").asText().equals("HUB")).count();
+        long followers = states.stream().filter(s -> s.path("status").asText()
+            .equals("FOLLOWER")).count();
+        long epochs = states.stream().map(s -> s.path("epoch").asLong()).distinct().count();
         return hubs == 1 && followers == 4 && epochs == 1;
-      }, () -> "not exactly one hub and four followers in one epoch");
+      }, () -> "round " + index + ": not exactly one hub and four followers in one epoch");
+      settleMs.add((System.nanoTime() - released) / 1_000_000);
       for (Node n : five) {
-        n.close();
+        n.send("close " + round);
+      }
+      for (Node n : five) {
+        n.await("closed", e -> e.path("i").asInt() == index, LONG);
       }
     }
+    System.out.println("AC-CHAN-07 barrier release -> one hub, four followers (ms, loaded test "
+        + "machine; the spec's bound is 2 s): " + settleMs);
   }
 
   @Test
-  @DisplayName("AC-CHAN-09 kill -9 of the hub: one new hub in epoch + 1, one LEADER_LOST each")
+  @DisplayName("AC-CHAN-09 kill -9 of the hub among 6 JVMs: one new hub in epoch + 1, one LEADER_LOST each")
   void killingTheHubElectsExactlyOneNewHubInTheNextEpochAndResyncsFollowers() {
     Node hub = joined("kill");
-    List<Node> followers = List.of(joined("kill"), joined("kill"), joined("kill"));
+    List<Node> followers = List.of(joined("kill"), joined("kill"), joined("kill"), joined("kill"),
+        joined("kill"));
     assertEquals("HUB", hub.channelStatus());
     long epoch = hub.state().path("channels").path(0).path("epoch").asLong();
     hub.send("post 0 10 64");
@@ -133,7 +148,7 @@ class MultiJvmChannelTest extends MultiJvmHarness {
     }
     Node poster = followers.get(0);
     poster.send("post 0 1 64");
-    for (Node f : followers.subList(1, 3)) {
+    for (Node f : followers.subList(1, followers.size())) {
       f.await("msg", e -> e.path("epoch").asLong() == epoch + 1, LONG);
     }
   }
