@@ -5,6 +5,8 @@ import dev.statesync.core.logging.Logger;
 import dev.statesync.relay.internal.RelayLoggers;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executor;
 
 /** Options of a {@link StreamMirror}; immutable, from {@link #builder()}. */
 public final class MirrorOptions {
@@ -14,6 +16,7 @@ public final class MirrorOptions {
   private final int maxRetainedStreams;
   private final Follow follow;
   private final Logger logger;
+  private final Executor executor;
 
   private MirrorOptions(Builder b) {
     this.follow = b.follow;
@@ -22,6 +25,7 @@ public final class MirrorOptions {
     this.stateRequestTimeout = b.stateRequestTimeout;
     this.stateRequestRetry = b.stateRequestRetry;
     this.maxRetainedStreams = b.maxRetainedStreams;
+    this.executor = b.executor;
   }
 
   /** A builder with the defaults. */
@@ -64,6 +68,15 @@ public final class MirrorOptions {
     return logger;
   }
 
+  /**
+   * The executor that runs the mirror's {@code onChange} listeners, serialized, if one was set;
+   * otherwise they run on the mirror's channel dispatch queue (the {@link ChannelOptions}
+   * executor).
+   */
+  public Optional<Executor> executor() {
+    return Optional.ofNullable(executor);
+  }
+
   /** Builds {@link MirrorOptions}; {@link #build()} validates. */
   public static final class Builder {
     private ChannelOptions channelOptions = ChannelOptions.defaults();
@@ -72,6 +85,7 @@ public final class MirrorOptions {
     private int maxRetainedStreams = 16;
     private Follow follow = Follow.latest();
     private Logger logger;
+    private Executor executor;
 
     private Builder() {}
 
@@ -87,6 +101,17 @@ public final class MirrorOptions {
      */
     public Builder logger(Logger logger) {
       this.logger = Objects.requireNonNull(logger, "logger");
+      return this;
+    }
+
+    /**
+     * Sets the executor that runs {@code onChange} listeners (RELAY-2): they run one at a time, in
+     * order, never concurrently; none runs after {@link StreamMirror#close()} has returned,
+     * except one already running on another thread. By default they run on the channel's
+     * dispatch queue.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 

@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -43,8 +44,8 @@ import java.util.function.Predicate;
  * source is gone.
  *
  * <p><b>Threads.</b> Thread-safe. {@link #onChange} listeners run one at a time, in channel
- * order, on the channel's dispatch queue (the {@code ChannelOptions} executor). A listener's
- * exception is logged and affects nothing else.
+ * order, on {@link MirrorOptions#executor()} when set, else on the channel's dispatch queue (the
+ * {@code ChannelOptions} executor). A listener's exception is logged and affects nothing else.
  *
  * <p><b>Close.</b> {@link #close()} closes the channel instance; after it returns no listener
  * runs and the last state stays readable.
@@ -60,6 +61,8 @@ public final class StreamMirror implements AutoCloseable {
   private final List<Consumer<StreamState>> listeners = new CopyOnWriteArrayList<>();
   private final List<CompletableFuture<StreamState>> terminalWaiters = new ArrayList<>();
   private final CompletableFuture<StreamState> synced = new CompletableFuture<>();
+  /** Runs listeners: the options' executor, serialized, or the calling dispatch thread. */
+  private final Executor callbacks;
   private final ScheduledFuture<?> retries;
   private Entry shownEntry;
   private long shownVersion = -1;
@@ -81,6 +84,8 @@ public final class StreamMirror implements AutoCloseable {
   public StreamMirror(String channelName, MirrorOptions options) {
     Objects.requireNonNull(channelName, "channelName");
     this.options = Objects.requireNonNull(options, "options");
+    this.callbacks = options.executor().<Executor>map(e -> new SerialExecutor(e, options.logger()))
+        .orElse(Runnable::run);
     this.channel = BroadcastChannel.open(channelName, options.channelOptions());
     channel.subscribe(this::onMessage);
     channel.onResync(this::onResync);
@@ -460,14 +465,18 @@ public final class StreamMirror implements AutoCloseable {
       done.forEach(f -> f.complete(s));
     }
     if (fire != null) {
-      for (Consumer<StreamState> l : listeners) {
-        try {
-          l.accept(fire);
-        } catch (RuntimeException ex) {
-          options.logger().warn("mirror listener failed",
-              Map.of("channel", channel.name(), "error", ex));
+      StreamState state = fire;
+      callbacks.execute(() -> {
+        // After close() the list is empty, so a task still queued runs no listener.
+        for (Consumer<StreamState> l : listeners) {
+          try {
+            l.accept(state);
+          } catch (RuntimeException ex) {
+            options.logger().warn("mirror listener failed",
+                Map.of("channel", channel.name(), "error", ex));
+          }
         }
-      }
+      });
     }
   }
 

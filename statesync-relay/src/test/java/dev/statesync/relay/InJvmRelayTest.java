@@ -9,8 +9,16 @@ import dev.statesync.channel.ChannelOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,6 +41,58 @@ class InJvmRelayTest {
   static void cleanup() throws Exception {
     try (var files = Files.walk(dir)) {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  @Test
+  void aMirrorsExecutorRunsItsListenersInOrderAndNoneAfterClose() throws Exception {
+    String name = "mirror-executor";
+    ExecutorService pool = Executors.newFixedThreadPool(4, r -> new Thread(r, "app-ui"));
+    List<String> seen = new CopyOnWriteArrayList<>();
+    Set<String> threads = ConcurrentHashMap.newKeySet();
+    AtomicInteger running = new AtomicInteger();
+    AtomicBoolean overlapped = new AtomicBoolean();
+    CountDownLatch done = new CountDownLatch(1);
+    MirrorOptions onPool = MirrorOptions.builder().channelOptions(channel).executor(pool).build();
+    try (StreamSource source = new StreamSource();
+        BroadcastHandle h = source.broadcast(name, channel)) {
+      StreamMirror m = new StreamMirror(name, onPool);
+      m.awaitSynced().get(BOUND_S, TimeUnit.SECONDS);
+      m.onChange(state -> {
+        if (running.incrementAndGet() > 1) {
+          overlapped.set(true);
+        }
+        threads.add(Thread.currentThread().getName());
+        seen.add(state.text());
+        running.decrementAndGet();
+        if (state.status() == StreamStatus.DONE) {
+          done.countDown();
+        }
+      });
+      var terminal = m.awaitTerminal();
+      source.start();
+      for (int i = 0; i < 200; i++) {
+        source.append(Integer.toString(i % 10));
+      }
+      source.complete();
+      terminal.get(BOUND_S, TimeUnit.SECONDS);
+      assertTrue(done.await(BOUND_S, TimeUnit.SECONDS), "the DONE state reached the listener");
+      assertEquals(200, seen.get(seen.size() - 1).length());
+      assertEquals(Set.of("app-ui"), threads, "listeners run on the mirror's executor");
+      assertFalse(overlapped.get(), "listeners never overlap");
+      for (int k = 1; k < seen.size(); k++) {
+        assertTrue(seen.get(k).startsWith(seen.get(k - 1)), "states arrive in order");
+      }
+      m.close();
+      int afterClose = seen.size();
+      source.start();
+      source.append("after close");
+      source.complete();
+      pool.shutdown();
+      assertTrue(pool.awaitTermination(BOUND_S, TimeUnit.SECONDS));
+      assertEquals(afterClose, seen.size(), "no listener ran after close returned");
+    } finally {
+      pool.shutdownNow();
     }
   }
 
