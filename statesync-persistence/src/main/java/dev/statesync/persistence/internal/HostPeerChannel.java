@@ -4,8 +4,9 @@ import dev.statesync.channel.BroadcastChannel;
 import dev.statesync.channel.ChannelOptions;
 import dev.statesync.channel.Message;
 import dev.statesync.core.Subscription;
+import dev.statesync.core.logging.Logger;
+import dev.statesync.core.logging.Loggers;
 import dev.statesync.persistence.peer.PeerChannel;
-import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,7 +20,7 @@ import java.util.function.Consumer;
  * host answers a {@code request-sync} at once.
  */
 public final class HostPeerChannel implements PeerChannel {
-  private static final System.Logger LOG = System.getLogger("dev.statesync.persistence");
+  private static final Logger LOG = Loggers.defaultLogger("dev.statesync.persistence");
   /** Open instances per group, oldest first. Guarded by itself. */
   private static final Map<String, List<HostPeerChannel>> OPEN = new HashMap<>();
 
@@ -67,8 +68,7 @@ public final class HostPeerChannel implements PeerChannel {
       if (asyncFailure != null) {
         asyncFailure.accept(cause);
       } else {
-        LOG.log(Level.WARNING, "peer message on channel \"" + channel.name()
-            + "\" was not delivered: " + cause);
+        LOG.warn("peer message not delivered", Map.of("channel", channel.name(), "error", cause));
       }
     });
   }

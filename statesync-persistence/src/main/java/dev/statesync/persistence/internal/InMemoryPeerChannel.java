@@ -3,8 +3,9 @@ package dev.statesync.persistence.internal;
 import dev.statesync.channel.ChannelClosedException;
 import dev.statesync.channel.MessageTooLargeException;
 import dev.statesync.core.Subscription;
+import dev.statesync.core.logging.Logger;
+import dev.statesync.core.logging.Loggers;
 import dev.statesync.persistence.peer.PeerChannel;
-import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,7 +25,7 @@ import java.util.function.Consumer;
  * runs on a shared daemon pool, one message at a time. The oldest open instance is the leader.
  */
 public final class InMemoryPeerChannel implements PeerChannel {
-  private static final System.Logger LOG = System.getLogger("dev.statesync.persistence");
+  private static final Logger LOG = Loggers.defaultLogger("dev.statesync.persistence");
   private static final int MAX_MESSAGE_BYTES = 1024 * 1024;
   /** Open instances per name, oldest first. Guarded by itself. */
   private static final Map<String, List<InMemoryPeerChannel>> GROUPS = new HashMap<>();
@@ -91,7 +92,7 @@ public final class InMemoryPeerChannel implements PeerChannel {
         try {
           l.accept(message.clone());
         } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "peer channel listener threw", e);
+          LOG.warn("peer channel listener threw", Map.of("error", e));
         }
       }
     });
