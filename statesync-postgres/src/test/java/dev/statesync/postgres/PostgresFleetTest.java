@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.statesync.testkit.ChildJvm;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,8 +17,6 @@ import org.junit.jupiter.api.Test;
  * a real PostgreSQL server.
  */
 class PostgresFleetTest {
-  private static final Duration WAIT = Duration.ofSeconds(60);
-
   @Test
   void concurrentWritersLoseNoUpdateAndEverySubscriberConverges() throws Exception {
     TestDb db = new TestDb("race");
@@ -33,9 +31,9 @@ class PostgresFleetTest {
       }
       long succeeded = 0;
       for (ChildJvm w : writers) {
-        String done = w.await(l -> l.startsWith("DONE "), WAIT, "DONE");
+        String done = w.await(l -> l.startsWith("DONE "), "DONE");
         succeeded += Long.parseLong(done.split(" ")[1]);
-        assertEquals(0, w.awaitExit(WAIT));
+        assertEquals(0, w.awaitExit());
       }
       assertTrue(succeeded > 0, "some updates succeed");
       var row = db.store().read(topic, Tally.class).orElseThrow();
@@ -44,7 +42,7 @@ class PostgresFleetTest {
       String want = "APPLIED " + succeeded + " " + row.epoch().orElseThrow().value() + " "
           + succeeded;
       for (ChildJvm s : subscribers) {
-        s.await(want::equals, WAIT, want);
+        s.await(want::equals, want);
         assertMonotonic(s.lines());
       }
     } finally {
@@ -64,7 +62,7 @@ class PostgresFleetTest {
     List<ChildJvm> subscribers = startSubscribers(db, topic, 2, 400);
     try {
       for (ChildJvm s : subscribers) {
-        s.await(l -> l.startsWith("APPLIED 1 "), WAIT, "APPLIED 1");
+        s.await(l -> l.startsWith("APPLIED 1 "), "APPLIED 1");
       }
       try (Connection c = db.pg.connect(); PreparedStatement ps = c.prepareStatement(
           "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity"
@@ -77,8 +75,8 @@ class PostgresFleetTest {
       }
       store.update(topic, Tally.class, t -> new Tally(t.count() + 1));
       for (ChildJvm s : subscribers) {
-        s.await(l -> l.equals("LOG postgres listener reconnected"), WAIT, "reconnect");
-        s.await(l -> l.startsWith("APPLIED 2 ") && l.endsWith(" 2"), WAIT, "APPLIED 2");
+        s.await(l -> l.equals("LOG postgres listener reconnected"), "reconnect");
+        s.await(l -> l.startsWith("APPLIED 2 ") && l.endsWith(" 2"), "APPLIED 2");
       }
     } finally {
       closeAll(subscribers);
@@ -94,14 +92,14 @@ class PostgresFleetTest {
     List<ChildJvm> subscribers = startSubscribers(db, topic, 2, 50);
     try {
       for (ChildJvm s : subscribers) {
-        s.await(l -> l.startsWith("APPLIED 1 "), WAIT, "APPLIED 1");
+        s.await(l -> l.startsWith("APPLIED 1 "), "APPLIED 1");
       }
       db.pg.restart();
       var second = store.update(topic, Tally.class, t -> new Tally(t.count() + 1));
       assertEquals(first.epoch(), second.epoch(), "a restart is not a new epoch");
       for (ChildJvm s : subscribers) {
-        s.await(l -> l.equals("LOG postgres listener reconnected"), WAIT, "reconnect");
-        s.await(l -> l.startsWith("APPLIED 2 ") && l.endsWith(" 2"), WAIT, "APPLIED 2");
+        s.await(l -> l.equals("LOG postgres listener reconnected"), "reconnect");
+        s.await(l -> l.startsWith("APPLIED 2 ") && l.endsWith(" 2"), "APPLIED 2");
       }
     } finally {
       closeAll(subscribers);
@@ -124,7 +122,7 @@ class PostgresFleetTest {
     List<ChildJvm> subscribers = startSubscribers(db, topic, 2, 50);
     try {
       for (ChildJvm s : subscribers) {
-        s.await(l -> l.startsWith("APPLIED 5 "), WAIT, "APPLIED 5");
+        s.await(l -> l.startsWith("APPLIED 5 "), "APPLIED 5");
       }
       // The restore: the table is re-created from the backup taken at revision 2.
       db.exec("DROP TABLE " + db.table);
@@ -135,7 +133,7 @@ class PostgresFleetTest {
       assertNotEquals(before.epoch(), after.epoch(), "the restored table is a new epoch");
       String want = "APPLIED 3 " + after.epoch().orElseThrow().value() + " 3";
       for (ChildJvm s : subscribers) {
-        s.await(want::equals, WAIT, want);
+        s.await(want::equals, want);
       }
     } finally {
       closeAll(subscribers);
@@ -149,7 +147,7 @@ class PostgresFleetTest {
           db.channel, topic, Long.toString(backoffMs)));
     }
     for (ChildJvm s : list) {
-      s.await("READY"::equals, WAIT, "READY");
+      s.await("READY"::equals, "READY");
     }
     return list;
   }
@@ -166,7 +164,7 @@ class PostgresFleetTest {
     }
   }
 
-  private static void closeAll(List<ChildJvm> children) throws InterruptedException {
+  private static void closeAll(List<ChildJvm> children) {
     for (ChildJvm c : children) {
       c.close();
     }

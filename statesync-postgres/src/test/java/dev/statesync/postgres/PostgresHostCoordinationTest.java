@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.statesync.core.Revision;
+import dev.statesync.testkit.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -45,8 +46,8 @@ class PostgresHostCoordinationTest {
             db.channel, topic, runtimeDir.toString(), hostChannel));
       }
       for (ChildJvm p : host) {
-        p.await("READY"::equals, WAIT, "READY");
-        p.await(("APPLIED 1 " + epoch + " 1")::equals, WAIT, "APPLIED 1");
+        p.await("READY"::equals, "READY");
+        p.await(("APPLIED 1 " + epoch + " 1")::equals, "APPLIED 1");
       }
       awaitCount(() -> listeners(db), 1, "one LISTEN connection for the host");
       int initial = selects(db);
@@ -57,7 +58,7 @@ class PostgresHostCoordinationTest {
         store.compareAndSet(topic, Revision.of(k - 1), new Tally(k));
         String want = "APPLIED " + k + " " + epoch + " " + k;
         for (ChildJvm p : host) {
-          p.await(want::equals, WAIT, want);
+          p.await(want::equals, want);
         }
       }
       assertEquals(initial + 5, selects(db),
@@ -65,12 +66,12 @@ class PostgresHostCoordinationTest {
       assertEquals(1, listeners(db));
 
       ChildJvm leader = leader(host);
-      leader.kill9();
+      leader.kill();
       host.remove(leader);
       store.compareAndSet(topic, Revision.of(6), new Tally(7));
       String want = "APPLIED 7 " + epoch + " 7";
       for (ChildJvm p : host) {
-        p.await(want::equals, WAIT, want);
+        p.await(want::equals, want);
       }
       awaitCount(() -> listeners(db), 1, "the new leader's LISTEN connection, and only it");
     } finally {
@@ -101,7 +102,7 @@ class PostgresHostCoordinationTest {
     for (ChildJvm p : host) {
       int before = p.lines().size();
       p.send("stats");
-      String s = p.await(l -> l.startsWith("STATS ") && p.lines().size() > before, WAIT, "STATS");
+      String s = p.await(l -> l.startsWith("STATS ") && p.lines().size() > before, "STATS");
       if (s.startsWith("STATS true ")) {
         assertTrue(found == null, "two leaders");
         found = p;

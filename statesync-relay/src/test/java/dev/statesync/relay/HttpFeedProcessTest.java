@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.statesync.relay.StreamHttpServer.Ending;
 import dev.statesync.relay.StreamHttpServer.Script;
+import dev.statesync.testkit.ChildJvm;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ class HttpFeedProcessTest {
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "rx");
-    mirrorOptions = MirrorOptions.builder().channelOptions(ChildJvm.channel(dir).build()).build();
+    mirrorOptions = MirrorOptions.builder().channelOptions(CiChannel.options(dir).build()).build();
     server = new StreamHttpServer();
   }
 
@@ -59,10 +60,10 @@ class HttpFeedProcessTest {
     ChildJvm source = child(SourceProcess.class, "split");
     ChildJvm other = child(MirrorProcess.class, "split");
     try (StreamMirror mirror = new StreamMirror("split", mirrorOptions)) {
-      source.send("feed " + uri);
+      source.ask("feed " + uri);
       String done = "child-1 DONE COMPLETED " + text.length() + " " + SourceProcess.sha(text) + " ";
-      source.await(l -> l.equals("end " + done + "- false"), ChildJvm.CI_BOUND, "source end");
-      other.await(l -> l.startsWith("status " + done), ChildJvm.CI_BOUND, "mirror JVM done");
+      source.await(l -> l.equals("end " + done + "- false"), "source end");
+      other.await(l -> l.startsWith("status " + done), "mirror JVM done");
       StreamState end = await(mirror, s -> s.status().isTerminal());
       assertEquals(text, end.text());
     }
@@ -77,8 +78,8 @@ class HttpFeedProcessTest {
     ChildJvm source = child(SourceProcess.class, "cut");
     ChildJvm other = child(MirrorProcess.class, "cut");
     try (StreamMirror mirror = new StreamMirror("cut", mirrorOptions)) {
-      source.send("feed " + uri);
-      String end = source.await(l -> l.startsWith("end "), ChildJvm.CI_BOUND, "source end");
+      source.ask("feed " + uri);
+      String end = source.await(l -> l.startsWith("end "), "source end");
       String[] f = end.split(" ");
       assertEquals("ERROR", f[2]);
       assertEquals("FAILED", f[3]);
@@ -88,7 +89,7 @@ class HttpFeedProcessTest {
       assertEquals(error, mirrored.error());
       assertEquals("half of the answer", mirrored.text());
       String status = "status " + end.substring(4);
-      other.await(l -> l.equals(status), ChildJvm.CI_BOUND, status);
+      other.await(l -> l.equals(status), status);
     }
   }
 
@@ -104,13 +105,13 @@ class HttpFeedProcessTest {
         "event: message\ndata: partial\n\n", "event: error\ndata: quota exceeded\n\n"));
     ChildJvm source = child(SourceProcess.class, "sse");
     try (StreamMirror mirror = new StreamMirror("sse", mirrorOptions)) {
-      source.send("feed " + done);
+      source.ask("feed " + done);
       StreamState d = await(mirror, s -> s.streamId().equals("child-1") && s.done());
       assertEquals("Hello", d.text());
-      source.send("feed " + sentinel);
+      source.ask("feed " + sentinel);
       StreamState s2 = await(mirror, s -> s.streamId().equals("child-2") && s.done());
       assertEquals("one \u4e2d", s2.text());
-      source.send("feed " + error);
+      source.ask("feed " + error);
       StreamState e = await(mirror,
           s -> s.streamId().equals("child-3") && s.status().isTerminal());
       assertEquals(StreamStatus.ERROR, e.status());
@@ -128,7 +129,7 @@ class HttpFeedProcessTest {
   }
 
   private ChildJvm child(Class<?> main, String channel) {
-    ChildJvm c = ChildJvm.start(main.getSimpleName() + "-" + channel, main, "dir=" + dir,
+    ChildJvm c = RelayJvms.start(main.getSimpleName() + "-" + channel, main, "dir=" + dir,
         "channel=" + channel);
     children.add(c);
     return c;

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /** Feeding a source from an HTTP body and from an InputStream, in one JVM (RELAY-10). */
 class HttpFeedTest {
   static final String MIXED = "a\u00e9\u4e2d\uD83D\uDE00b \u00fc\u00df\uD83C\uDF89\u6587 end";
-  private static final long BOUND_S = ChildJvm.CI_BOUND.toSeconds();
+  private static final long BOUND_S = CiChannel.BOUND.toSeconds();
   private static Path dir;
   private static ChannelOptions channel;
   private static StreamHttpServer server;
@@ -37,7 +37,7 @@ class HttpFeedTest {
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "rh");
-    channel = ChildJvm.channel(dir).build();
+    channel = CiChannel.options(dir).build();
     server = new StreamHttpServer();
     http = HttpClient.newHttpClient();
   }

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /** Source and mirrors on separate channel instances of one JVM. */
 class InJvmRelayTest {
-  private static final long BOUND_S = ChildJvm.CI_BOUND.toSeconds();
+  private static final long BOUND_S = CiChannel.BOUND.toSeconds();
   private static Path dir;
   private static ChannelOptions channel;
   private static MirrorOptions mirror;
@@ -33,7 +33,7 @@ class InJvmRelayTest {
   @BeforeAll
   static void runtimeDir() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "rj");
-    channel = ChildJvm.channel(dir).build();
+    channel = CiChannel.options(dir).build();
     mirror = MirrorOptions.builder().channelOptions(channel).build();
   }
 
@@ -162,7 +162,7 @@ class InJvmRelayTest {
       first.append("one");
       first.complete();
       try (StreamMirror early = new StreamMirror(name, MirrorOptions.builder()
-          .channelOptions(channel).stateRequestTimeout(ChildJvm.CI_BOUND).build())) {
+          .channelOptions(channel).stateRequestTimeout(CiChannel.BOUND).build())) {
         assertEquals("one", early.awaitSynced().get(BOUND_S, TimeUnit.SECONDS).text());
         assertTrue(early.done());
         var terminal = new java.util.concurrent.CompletableFuture<StreamState>();

@@ -22,14 +22,14 @@ import org.junit.jupiter.api.Test;
 
 /** AC-RELAY-11 (Flow.Publisher feeds) and AC-RELAY-22 (listeners, close, bindTo), in one JVM. */
 class LifecycleTest {
-  private static final long BOUND_S = ChildJvm.CI_BOUND.toSeconds();
+  private static final long BOUND_S = CiChannel.BOUND.toSeconds();
   private static Path dir;
   private static ChannelOptions channel;
 
   @BeforeAll
   static void runtimeDir() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "rl");
-    channel = ChildJvm.channel(dir).build();
+    channel = CiChannel.options(dir).build();
   }
 
   @AfterAll

@@ -21,7 +21,7 @@ public final class MirrorProcess {
   public static void main(String[] args) throws Exception {
     Map<String, String> a = SourceProcess.args(args);
     MirrorOptions.Builder options = MirrorOptions.builder()
-        .channelOptions(ChildJvm.channel(Path.of(a.get("dir"))).build());
+        .channelOptions(CiChannel.options(Path.of(a.get("dir"))).build());
     if (a.containsKey("follow")) {
       options.follow(Follow.source(a.get("follow")));
     }

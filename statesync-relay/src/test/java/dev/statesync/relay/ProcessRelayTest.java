@@ -3,6 +3,7 @@ package dev.statesync.relay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.statesync.testkit.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /** A source in a real child JVM, mirrors in this JVM. */
 class ProcessRelayTest {
-  static final long BOUND_S = ChildJvm.CI_BOUND.toSeconds();
+  static final long BOUND_S = CiChannel.BOUND.toSeconds();
   private static Path dir;
   private static MirrorOptions mirrorOptions;
   private final List<ChildJvm> children = new ArrayList<>();
@@ -27,7 +28,7 @@ class ProcessRelayTest {
   static void runtimeDir() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "rp");
     mirrorOptions = MirrorOptions.builder()
-        .channelOptions(ChildJvm.channel(dir).build()).build();
+        .channelOptions(CiChannel.options(dir).build()).build();
   }
 
   @AfterAll
@@ -45,19 +46,19 @@ class ProcessRelayTest {
   @Test
   void lateJoinersGetTheStreamMidwayAndAfterDone() throws Exception {
     ChildJvm source = source("late");
-    source.send("start");
+    source.ask("start");
     append(source, "hello ");
     try (StreamMirror mid = new StreamMirror("late", mirrorOptions)) {
       StreamState joined = await(mid, s -> s.text().equals("hello "));
       assertEquals(StreamStatus.STREAMING, joined.status());
       append(source, "world");
-      source.send("complete");
+      source.ask("complete");
       StreamState end = await(mid, s -> s.status().isTerminal());
       assertEquals(StreamStatus.DONE, end.status());
       assertEquals("hello world", end.text());
     }
     try (StreamMirror after = new StreamMirror("late", MirrorOptions.builder()
-        .channelOptions(ChildJvm.channel(dir).build()).stateRequestTimeout(ChildJvm.CI_BOUND)
+        .channelOptions(CiChannel.options(dir).build()).stateRequestTimeout(CiChannel.BOUND)
         .build())) {
       StreamState s = after.awaitSynced().get(BOUND_S, TimeUnit.SECONDS);
       assertEquals(StreamStatus.DONE, s.status());
@@ -72,10 +73,10 @@ class ProcessRelayTest {
       // AC-RELAY-08: no source answers, so the mirror is synced after the timeout, IDLE.
       assertEquals(StreamStatus.IDLE, mirror.awaitSynced().get(BOUND_S, TimeUnit.SECONDS).status());
       ChildJvm source = source("killf");
-      source.send("start");
+      source.ask("start");
       append(source, "partial");
       await(mirror, s -> s.text().equals("partial"));
-      source.kill9();
+      source.kill();
       StreamState end = await(mirror, s -> s.status().isTerminal());
       assertEquals(EndReason.SOURCE_LOST, end.endReason());
       assertEquals("source process exited", end.error());
@@ -88,10 +89,10 @@ class ProcessRelayTest {
   void sourceKilledInTheHubJvmMovesMirrorToError() throws Exception {
     ChildJvm source = source("killh");
     try (StreamMirror mirror = new StreamMirror("killh", mirrorOptions)) {
-      source.send("start");
+      source.ask("start");
       append(source, "x");
       await(mirror, s -> s.text().equals("x"));
-      source.kill9();
+      source.kill();
       StreamState end = await(mirror, s -> s.status().isTerminal());
       assertEquals(StreamStatus.ERROR, end.status());
       assertEquals(EndReason.SOURCE_LOST, end.endReason());
@@ -102,22 +103,22 @@ class ProcessRelayTest {
   void abortErrorAndCloseReachTheMirror() throws Exception {
     ChildJvm source = source("ends");
     try (StreamMirror mirror = new StreamMirror("ends", mirrorOptions)) {
-      source.send("start");
+      source.ask("start");
       append(source, "a");
-      source.send("abort");
+      source.ask("abort");
       StreamState aborted = await(mirror, s -> s.status().isTerminal());
       assertEquals(EndReason.ABORTED, aborted.endReason());
       assertFalse(aborted.loading());
       assertEquals("a", aborted.text(), "abort keeps the text");
-      source.send("start");
+      source.ask("start");
       append(source, "b");
-      source.send("fail upstream 500");
+      source.ask("fail upstream 500");
       StreamState failed = await(mirror, s -> s.status() == StreamStatus.ERROR);
       assertEquals("upstream 500", failed.error());
       assertEquals("b", failed.text());
-      source.send("start");
+      source.ask("start");
       append(source, "c");
-      source.send("close");
+      source.ask("close");
       StreamState closed = await(mirror, StreamState::sourceClosed);
       assertEquals(EndReason.SOURCE_CLOSED, closed.endReason());
       assertEquals("c", closed.text());
@@ -128,12 +129,12 @@ class ProcessRelayTest {
   void surrogatePairsSplitByTheProducerRenderWhole() throws Exception {
     ChildJvm source = source("utf");
     try (StreamMirror mirror = new StreamMirror("utf", mirrorOptions)) {
-      source.send("start");
+      source.ask("start");
       String text = "caf\u00e9 \uD83D\uDE00\uD83C\uDF89 \u4e2d\u6587";
       for (int i = 0; i < text.length(); i++) {
         append(source, text.substring(i, i + 1));
       }
-      source.send("complete");
+      source.ask("complete");
       StreamState end = await(mirror, s -> s.status().isTerminal());
       assertEquals(StreamStatus.DONE, end.status());
       assertEquals(text, end.text());
@@ -164,11 +165,11 @@ class ProcessRelayTest {
   }
 
   static void append(ChildJvm source, String text) {
-    source.send("append " + SourceProcess.toHex(text));
+    source.ask("append " + SourceProcess.toHex(text));
   }
 
   private ChildJvm source(String channel) {
-    ChildJvm c = ChildJvm.start("source-" + channel, SourceProcess.class, "dir=" + dir,
+    ChildJvm c = RelayJvms.start("source-" + channel, SourceProcess.class, "dir=" + dir,
         "channel=" + channel);
     children.add(c);
     return c;

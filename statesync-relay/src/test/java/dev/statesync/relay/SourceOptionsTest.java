@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /** {@link SourceOptions}: validation, the merge window on a virtual clock, and the caps. */
 class SourceOptionsTest {
-  private static final long BOUND_S = ChildJvm.CI_BOUND.toSeconds();
+  private static final long BOUND_S = CiChannel.BOUND.toSeconds();
   private static Path dir;
   private static ChannelOptions channel;
   private static MirrorOptions mirror;
@@ -29,7 +29,7 @@ class SourceOptionsTest {
   @BeforeAll
   static void runtimeDir() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "ro");
-    channel = ChildJvm.channel(dir).build();
+    channel = CiChannel.options(dir).build();
     mirror = MirrorOptions.builder().channelOptions(channel).build();
   }
 

@@ -32,7 +32,7 @@ public final class SourceProcess {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = args(args);
-    ChannelOptions.Builder channel = ChildJvm.channel(Path.of(a.get("dir")));
+    ChannelOptions.Builder channel = CiChannel.options(Path.of(a.get("dir")));
     if (a.containsKey("maxMessageBytes")) {
       channel.maxMessageBytes(Integer.parseInt(a.get("maxMessageBytes")));
     }

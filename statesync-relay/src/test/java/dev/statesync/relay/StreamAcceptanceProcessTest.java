@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.statesync.relay.internal.Wire;
+import dev.statesync.testkit.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,9 +38,9 @@ class StreamAcceptanceProcessTest {
   static void runtimeDir() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "ra");
     mirrorOptions = MirrorOptions.builder()
-        .channelOptions(ChildJvm.channel(dir).build()).build();
-    answered = MirrorOptions.builder().channelOptions(ChildJvm.channel(dir).build())
-        .stateRequestTimeout(ChildJvm.CI_BOUND).build();
+        .channelOptions(CiChannel.options(dir).build()).build();
+    answered = MirrorOptions.builder().channelOptions(CiChannel.options(dir).build())
+        .stateRequestTimeout(CiChannel.BOUND).build();
   }
 
   @AfterAll
@@ -72,11 +73,11 @@ class StreamAcceptanceProcessTest {
           done.complete(null);
         }
       });
-      source.send("start");
+      source.ask("start");
       append(source, "Hello");
       append(source, ", ");
       append(source, "world");
-      source.send("complete");
+      source.ask("complete");
       done.get(BOUND_S, TimeUnit.SECONDS);
       List<String> steps = new ArrayList<>();
       synchronized (seen) {
@@ -97,16 +98,16 @@ class StreamAcceptanceProcessTest {
     // Mirrors first: their state requests reach no source, so only the stream itself is posted.
     List<ChildJvm> mirrors = startAll(4, i -> mirrorArgs("bytes-m" + i, "bytes"));
     ChildJvm source = source("bytes");
-    source.send("start");
-    source.send("burst 0 10000");
-    source.send("complete");
-    long bytes = Long.parseLong(source.send("stats").split(" ")[0]);
+    source.ask("start");
+    source.ask("burst 0 10000");
+    source.ask("complete");
+    long bytes = Long.parseLong(source.ask("stats").split(" ")[0]);
     String text = SourceProcess.chunks(0, 10_000);
     assertEquals(100_000, text.length());
     assertTrue(bytes <= 200_000, "posted " + bytes + " payload bytes for 100,000 chars");
     String done = "status child-1 DONE COMPLETED 100000 " + SourceProcess.sha(text) + " ";
     for (ChildJvm m : mirrors) {
-      m.await(l -> l.startsWith(done), ChildJvm.CI_BOUND, done);
+      m.await(l -> l.startsWith(done), done);
     }
   }
 
@@ -117,15 +118,15 @@ class StreamAcceptanceProcessTest {
     ChildJvm other = mirror("huge");
     try (StreamMirror mirror = new StreamMirror("huge", mirrorOptions)) {
       mirror.awaitSynced().get(BOUND_S, TimeUnit.SECONDS);
-      source.send("start");
-      source.send("burst 0 100000");
-      source.send("complete");
+      source.ask("start");
+      source.ask("burst 0 100000");
+      source.ask("complete");
       String text = SourceProcess.chunks(0, 100_000);
       StreamState end = await(mirror, s -> s.status().isTerminal());
       assertEquals(StreamStatus.DONE, end.status());
       assertEquals(text, end.text());
       String done = "status child-1 DONE COMPLETED 1000000 " + SourceProcess.sha(text) + " ";
-      other.await(l -> l.startsWith(done), ChildJvm.CI_BOUND, done);
+      other.await(l -> l.startsWith(done), done);
     }
   }
 
@@ -133,14 +134,14 @@ class StreamAcceptanceProcessTest {
   @Test
   void mirrorJoiningMidStreamGetsThePrefixAtOnceAndEndsEqual() throws Exception {
     ChildJvm source = source("mid");
-    source.send("start");
-    source.send("burst 0 5000");
+    source.ask("start");
+    source.ask("burst 0 5000");
     try (StreamMirror mirror = new StreamMirror("mid", answered)) {
       StreamState synced = mirror.awaitSynced().get(BOUND_S, TimeUnit.SECONDS);
       assertEquals(StreamStatus.STREAMING, synced.status());
       assertEquals(SourceProcess.chunks(0, 5000), synced.text());
-      source.send("burst 5000 10000");
-      source.send("complete");
+      source.ask("burst 5000 10000");
+      source.ask("complete");
       StreamState end = await(mirror, s -> s.status().isTerminal());
       assertEquals(StreamStatus.DONE, end.status());
       assertEquals(SourceProcess.chunks(0, 10_000), end.text());
@@ -151,9 +152,9 @@ class StreamAcceptanceProcessTest {
   @Test
   void mirrorJoiningAfterAnErrorShowsTheErrorAndText() throws Exception {
     ChildJvm source = source("late-error");
-    source.send("start");
+    source.ask("start");
     append(source, "partial answer");
-    source.send("fail model overloaded");
+    source.ask("fail model overloaded");
     try (StreamMirror mirror = new StreamMirror("late-error", answered)) {
       StreamState s = mirror.awaitSynced().get(BOUND_S, TimeUnit.SECONDS);
       assertEquals(StreamStatus.ERROR, s.status());
@@ -170,11 +171,11 @@ class StreamAcceptanceProcessTest {
     ChildJvm source = source("hub-dies");
     try (StreamMirror mirror = new StreamMirror("hub-dies", mirrorOptions)) {
       mirror.awaitSynced().get(BOUND_S, TimeUnit.SECONDS);
-      source.send("start");
-      source.send("burst 0 2000");
-      hub.kill9();
-      source.send("burst 2000 4000");
-      source.send("complete");
+      source.ask("start");
+      source.ask("burst 0 2000");
+      hub.kill();
+      source.ask("burst 2000 4000");
+      source.ask("complete");
       String text = SourceProcess.chunks(0, 4000);
       StreamState end = await(mirror,
           s -> s.status().isTerminal() && s.text().length() == text.length());
@@ -186,30 +187,30 @@ class StreamAcceptanceProcessTest {
   /** AC-RELAY-17: a latest mirror shows the newest stream; a source(A) mirror shows A. */
   @Test
   void twoSourcesAreToldApartAndEachMirrorShowsWhatItFollows() throws Exception {
-    ChildJvm a = ChildJvm.start("source-A", SourceProcess.class, "dir=" + dir, "channel=two",
+    ChildJvm a = RelayJvms.start("source-A", SourceProcess.class, "dir=" + dir, "channel=two",
         "id=A");
     children.add(a);
-    ChildJvm b = ChildJvm.start("source-B", SourceProcess.class, "dir=" + dir, "channel=two",
+    ChildJvm b = RelayJvms.start("source-B", SourceProcess.class, "dir=" + dir, "channel=two",
         "id=B");
     children.add(b);
-    ChildJvm followA = ChildJvm.start("mirror-followA", MirrorProcess.class, "dir=" + dir,
+    ChildJvm followA = RelayJvms.start("mirror-followA", MirrorProcess.class, "dir=" + dir,
         "channel=two", "follow=A", "verbose=true");
     children.add(followA);
     try (StreamMirror latest = new StreamMirror("two", mirrorOptions)) {
-      a.send("start");
+      a.ask("start");
       append(a, "a1");
       await(latest, s -> s.sourceId().equals("A") && s.text().equals("a1"));
-      b.send("start");
+      b.ask("start");
       append(b, "b1");
       await(latest, s -> s.sourceId().equals("B") && s.text().equals("b1"));
       append(a, "a2");
       String a2 = "change A-1 STREAMING null 4 " + SourceProcess.sha("a1a2") + " ";
-      followA.await(l -> l.startsWith(a2), ChildJvm.CI_BOUND, a2);
+      followA.await(l -> l.startsWith(a2), a2);
       awaitStreams(latest, "a1a2");
       assertEquals("B", latest.state().sourceId(), "A's delta leaves the display on B");
       assertEquals("b1", latest.text());
       assertEquals(2, latest.streams().size());
-      b.send("complete");
+      b.ask("complete");
       StreamState bDone = await(latest, s -> s.status() == StreamStatus.DONE);
       assertEquals("B", bDone.sourceId());
       append(a, "a3");
@@ -226,11 +227,11 @@ class StreamAcceptanceProcessTest {
   void newRunAfterDoneShowsStreamingEmptyTextAndTheNewId() throws Exception {
     ChildJvm source = source("rerun");
     try (StreamMirror mirror = new StreamMirror("rerun", mirrorOptions)) {
-      source.send("start");
+      source.ask("start");
       append(source, "first");
-      source.send("complete");
+      source.ask("complete");
       await(mirror, StreamState::done);
-      source.send("start");
+      source.ask("start");
       StreamState second = await(mirror, s -> s.streamId().equals("child-2"));
       assertEquals(StreamStatus.STREAMING, second.status());
       assertEquals("", second.text());
@@ -252,9 +253,9 @@ class StreamAcceptanceProcessTest {
         }
         return m instanceof Wire.Delta d && d.n() == 50 && lost.getAndIncrement() == 0;
       });
-      source.send("start");
-      source.send("burst 0 100");
-      source.send("complete");
+      source.ask("start");
+      source.ask("burst 0 100");
+      source.ask("complete");
       String text = SourceProcess.chunks(0, 100);
       StreamState end = await(lossy, s -> s.status().isTerminal());
       assertEquals(StreamStatus.DONE, end.status());
@@ -269,25 +270,25 @@ class StreamAcceptanceProcessTest {
   @Test
   void postsFailingWhileTheHubIsStoppedAreRepairedAfterItResumes() throws Exception {
     ChildJvm hub = mirror("stopped");
-    ChildJvm source = ChildJvm.start("source-stopped", SourceProcess.class, "dir=" + dir,
+    ChildJvm source = RelayJvms.start("source-stopped", SourceProcess.class, "dir=" + dir,
         "channel=stopped", "maxMessageBytes=65536", "pendingPostBytes=65536");
     children.add(source);
     try (StreamMirror mirror = new StreamMirror("stopped", mirrorOptions)) {
       mirror.awaitSynced().get(BOUND_S, TimeUnit.SECONDS);
-      source.send("start");
+      source.ask("start");
       hub.signal("STOP");
-      source.send("burst 0 20000");
-      long accepted = Long.parseLong(source.send("stats").split(" ")[1]);
+      source.ask("burst 0 20000");
+      long accepted = Long.parseLong(source.ask("stats").split(" ")[1]);
       hub.signal("CONT");
       assertTrue(accepted < 20_001, "some posts failed while the hub was stopped: " + accepted);
-      source.send("complete");
+      source.ask("complete");
       String text = SourceProcess.chunks(0, 20_000);
       StreamState end = await(mirror,
           s -> s.status().isTerminal() && s.text().length() == text.length());
       assertEquals(StreamStatus.DONE, end.status());
       assertEquals(text, end.text());
       String done = "status child-1 DONE COMPLETED 200000 " + SourceProcess.sha(text) + " ";
-      hub.await(l -> l.startsWith(done), ChildJvm.CI_BOUND, done);
+      hub.await(l -> l.startsWith(done), done);
     }
   }
 
@@ -295,15 +296,15 @@ class StreamAcceptanceProcessTest {
   @Test
   void largeStateReachesALateMirrorInParts() throws Exception {
     ChildJvm source = source("large");
-    source.send("start");
+    source.ask("start");
     int chunks = 3 * 1024 * 1024 / 10 + 1;
-    source.send("bulk " + chunks);
-    source.send("complete");
+    source.ask("bulk " + chunks);
+    source.ask("complete");
     String text = SourceProcess.chunks(0, chunks);
     assertTrue(text.length() > 3 * 1024 * 1024);
     AtomicInteger parts = new AtomicInteger();
     MirrorOptions options = MirrorOptions.builder()
-        .channelOptions(ChildJvm.channel(dir).maxMessageBytes(1024 * 1024).build()).build();
+        .channelOptions(CiChannel.options(dir).maxMessageBytes(1024 * 1024).build()).build();
     try (StreamMirror late = new StreamMirror("large", options)) {
       late.loseIncoming(m -> {
         if (m instanceof Wire.StatePart) {
@@ -319,7 +320,7 @@ class StreamAcceptanceProcessTest {
 
   /** Waits until the mirror's table holds A's stream with {@code aText}, shown or not. */
   private static void awaitStreams(StreamMirror mirror, String aText) {
-    long deadline = System.nanoTime() + ChildJvm.CI_BOUND.toNanos();
+    long deadline = System.nanoTime() + CiChannel.BOUND.toNanos();
     // A hidden stream changes without onChange, so this polls the table, with a deadline.
     while (mirror.streams().stream()
         .noneMatch(s -> s.sourceId().equals("A") && s.text().equals(aText))) {
@@ -332,7 +333,7 @@ class StreamAcceptanceProcessTest {
 
   private static String awaitDigest(ChildJvm mirror, String text) {
     String line = mirror.await(l -> l.startsWith("change ") && l.contains(SourceProcess.sha(text)),
-        ChildJvm.CI_BOUND, "change to " + text);
+        "change to " + text);
     return line.substring("change ".length());
   }
 
@@ -345,7 +346,7 @@ class StreamAcceptanceProcessTest {
     List<CompletableFuture<ChildJvm>> starting = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       String[] a = args.apply(i);
-      starting.add(CompletableFuture.supplyAsync(() -> ChildJvm.start(a[0], MirrorProcess.class,
+      starting.add(CompletableFuture.supplyAsync(() -> RelayJvms.start(a[0], MirrorProcess.class,
           java.util.Arrays.copyOfRange(a, 1, a.length))));
     }
     List<ChildJvm> out = new ArrayList<>();
@@ -358,14 +359,14 @@ class StreamAcceptanceProcessTest {
   }
 
   private ChildJvm source(String channel) {
-    ChildJvm c = ChildJvm.start("source-" + channel, SourceProcess.class, "dir=" + dir,
+    ChildJvm c = RelayJvms.start("source-" + channel, SourceProcess.class, "dir=" + dir,
         "channel=" + channel);
     children.add(c);
     return c;
   }
 
   private ChildJvm mirror(String channel) {
-    ChildJvm c = ChildJvm.start("mirror-" + channel, MirrorProcess.class, "dir=" + dir,
+    ChildJvm c = RelayJvms.start("mirror-" + channel, MirrorProcess.class, "dir=" + dir,
         "channel=" + channel);
     children.add(c);
     return c;

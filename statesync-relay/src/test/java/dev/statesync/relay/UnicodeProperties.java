@@ -30,7 +30,7 @@ class UnicodeProperties {
   @BeforeContainer
   static void open() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "ru");
-    ChannelOptions channel = ChildJvm.channel(dir).build();
+    ChannelOptions channel = CiChannel.options(dir).build();
     source = new StreamSource();
     handle = source.broadcast("unicode", channel);
     mirror = new StreamMirror("unicode", MirrorOptions.builder().channelOptions(channel).build());

@@ -3,12 +3,11 @@ package dev.statesync.persistence.file;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.statesync.persistence.ChildJvm;
 import dev.statesync.persistence.Limits;
 import dev.statesync.persistence.LockTimeoutException;
 import dev.statesync.persistence.RecordFormat;
 import dev.statesync.persistence.WriteMode;
-import java.io.IOException;
+import dev.statesync.testkit.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,16 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 class MultiProcessFileTest {
   @TempDir
   Path temp;
-
-  /** Starts {@code main} in a child JVM on this test class path; stderr goes to ours. */
-  static Process spawn(Class<?> main, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp",
-        System.getProperty("java.class.path"), main.getName()));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-  }
 
   private static long revisionIn(FileStorageBackend b, String key) {
     Optional<byte[]> bytes = b.read(key).toCompletableFuture().join();

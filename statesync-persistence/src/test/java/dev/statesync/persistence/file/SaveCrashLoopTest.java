@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.statesync.persistence.DecodedRecord;
 import dev.statesync.persistence.Limits;
 import dev.statesync.persistence.RecordFormat;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
+import dev.statesync.testkit.ChildJvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -77,34 +76,23 @@ class SaveCrashLoopTest {
     long acks = 0;
     for (int kill = 0; kill < kills; kill++) {
       String round = "lane " + key + ", writer " + kill;
-      Process p = MultiProcessFileTest.spawn(SaveCrashChild.class, dir.toString(), key);
-      BufferedReader out = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-      long lastAck = 0;
+      ChildJvm writer = ChildJvm.start(round, SaveCrashChild.class, dir.toString(), key);
+      long lastAck;
       try {
-        String loaded = out.readLine();
-        assertTrue(loaded != null && loaded.startsWith("loaded "), round + " did not start: "
-            + loaded);
+        String loaded = writer.await(line -> true, "the first line of " + round);
+        assertTrue(loaded.startsWith("loaded "), round + " did not start: " + loaded);
         assertEquals(stored, Long.parseLong(loaded.split(" ")[1]),
             round + " loaded another revision than the file held: " + loaded);
         // Kill after a random number of acknowledged saves: the writer is then almost always
         // inside its next save (encode, temp file, fsync, rename, directory fsync).
         int wanted = random.nextInt(1, 8);
-        for (int seen = 0; seen < wanted; ) {
-          String line = out.readLine();
-          if (line == null) {
-            break;
-          }
-          if (line.startsWith("ack ")) {
-            lastAck = Long.parseLong(line.substring(4));
-            seen++;
-            acks++;
-          }
-        }
+        String ack = writer.awaitNth(line -> line.startsWith("ack "), wanted,
+            wanted + " acknowledged saves of " + round);
+        lastAck = Long.parseLong(ack.substring(4));
+        acks += wanted;
       } finally {
-        p.destroyForcibly();
+        writer.kill();
       }
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS), round + " did not die");
       assertTrue(lastAck > 0, round + " acknowledged no save");
       Optional<byte[]> bytes = reader.read(key).toCompletableFuture().join();
       assertTrue(bytes.isPresent(), "the file vanished after the kill of " + round);

@@ -43,7 +43,7 @@ class HttpHostCoordinationMultiJvmTest {
   @AfterEach
   void tearDown() throws Exception {
     for (NodeProcess n : nodes) {
-      if (n.process.isAlive()) {
+      if (n.isAlive()) {
         n.signal("CONT");
       }
       n.close();
@@ -78,7 +78,7 @@ class HttpHostCoordinationMultiJvmTest {
       group.add(spawn(options));
     }
     for (NodeProcess n : group) {
-      assertEquals(channelName(), n.await("ready", WAIT, e -> true).path("channel").asText());
+      assertEquals(channelName(), n.await("ready", e -> true).path("channel").asText());
     }
     for (NodeProcess n : group) {
       start(n);
@@ -88,7 +88,7 @@ class HttpHostCoordinationMultiJvmTest {
 
   private static void start(NodeProcess n) {
     n.send("start");
-    JsonNode started = n.await("started", WAIT, e -> true);
+    JsonNode started = n.await("started", e -> true);
     assertTrue(started.path("ok").asBoolean(), "start failed: " + started);
   }
 
@@ -100,7 +100,7 @@ class HttpHostCoordinationMultiJvmTest {
 
   private static void awaitApplied(List<NodeProcess> group, long revision) {
     for (NodeProcess n : group) {
-      n.await("applied", WAIT, e -> e.path("revision").asLong() == revision);
+      n.await("applied", e -> e.path("revision").asLong() == revision);
     }
   }
 
@@ -110,19 +110,19 @@ class HttpHostCoordinationMultiJvmTest {
 
   private long getsFrom(NodeProcess n) {
     return server.requests().stream().filter(r -> r.path().startsWith("/snapshot/")
-        && Long.toString(n.pid).equals(r.header("X-Node"))).count();
+        && Long.toString(n.pid()).equals(r.header("X-Node"))).count();
   }
 
   private static JsonNode stats(NodeProcess n) {
     int before = n.events("stats").size();
     n.send("stats");
-    return n.awaitCount("stats", before + 1, WAIT, e -> true).get(before);
+    return n.awaitCount("stats", before + 1, e -> true).get(before);
   }
 
   private NodeProcess leader(List<NodeProcess> group) {
     List<TestSseServer.Stream> streams = server.streams();
     String pid = streams.get(streams.size() - 1).request.header("X-Node");
-    return group.stream().filter(n -> Long.toString(n.pid).equals(pid)).findFirst()
+    return group.stream().filter(n -> Long.toString(n.pid()).equals(pid)).findFirst()
         .orElseThrow(() -> new AssertionError("the stream's process " + pid + " is not here"));
   }
 
@@ -130,7 +130,7 @@ class HttpHostCoordinationMultiJvmTest {
     long last = -1;
     for (JsonNode e : n.events("applied")) {
       long r = e.path("revision").asLong();
-      assertTrue(r > last, "applied revisions increase at " + n.pid + ": " + n.events("applied"));
+      assertTrue(r > last, "applied revisions increase at " + n.pid() + ": " + n.events("applied"));
       last = r;
     }
   }
@@ -161,9 +161,9 @@ class HttpHostCoordinationMultiJvmTest {
     assertEquals(1, server.sseRequests().size());
 
     NodeProcess joiner = spawn();
-    joiner.await("ready", WAIT, e -> true);
+    joiner.await("ready", e -> true);
     start(joiner);
-    joiner.await("applied", WAIT, e -> e.path("revision").asLong() == 50);
+    joiner.await("applied", e -> e.path("revision").asLong() == 50);
     assertEquals(initial + 50, gets(), "the joiner is served from the leader's cache");
     assertEquals(0, getsFrom(joiner));
     assertEquals(1, server.sseRequests().size());
@@ -199,7 +199,7 @@ class HttpHostCoordinationMultiJvmTest {
 
     awaitApplied(group, 2);
     assertEquals(2, server.streams().size(), "streams in total");
-    assertFalse(server.streams().get(1).request.header("X-Node").equals(Long.toString(old.pid)));
+    assertFalse(server.streams().get(1).request.header("X-Node").equals(Long.toString(old.pid())));
     assertEquals(before + 1, gets(), "exactly one catch-up GET");
     assertTrue(stats(leader(group)).path("leader").asBoolean(), "the stream's process leads");
 
@@ -225,20 +225,20 @@ class HttpHostCoordinationMultiJvmTest {
     hung.signal("STOP");
 
     NodeProcess withFallback = spawn("snapTimeoutMs=1000");
-    withFallback.await("ready", WAIT, e -> true);
+    withFallback.await("ready", e -> true);
     start(withFallback);
-    withFallback.await("applied", WAIT, e -> e.path("revision").asLong() == 1);
+    withFallback.await("applied", e -> e.path("revision").asLong() == 1);
     assertEquals(1, getsFrom(withFallback), "one direct GET");
     JsonNode s = stats(withFallback);
     assertEquals(1, s.path("directFetches").asLong(), s.toString());
     assertEquals(1, s.path("snapshotRequestTimeouts").asLong(), s.toString());
 
     NodeProcess without = spawn("snapTimeoutMs=1000", "fallback=false");
-    without.await("ready", WAIT, e -> true);
+    without.await("ready", e -> true);
     without.send("start");
-    JsonNode started = without.await("started", WAIT, e -> true);
+    JsonNode started = without.await("started", e -> true);
     assertFalse(started.path("ok").asBoolean(), started.toString());
-    JsonNode error = without.await("error", WAIT, e -> true);
+    JsonNode error = without.await("error", e -> true);
     assertEquals("GET_SNAPSHOT", error.path("phase").asText(), error.toString());
     assertEquals("CoordinationTimeoutException", error.path("kind").asText(), error.toString());
     assertEquals(0, getsFrom(without));
@@ -268,12 +268,12 @@ class HttpHostCoordinationMultiJvmTest {
     post("{\"t\":\"env\",\"topic\":\"" + TOPIC
         + "\",\"body\":{\"revision\":\"1\",\"data\":{\"v\":1},\"epoch\":\"e2\"}}");
     for (NodeProcess n : group) {
-      JsonNode applied = n.await("applied", WAIT, e -> e.path("epoch").asText().equals("e2"));
+      JsonNode applied = n.await("applied", e -> e.path("epoch").asText().equals("e2"));
       assertTrue(applied.path("epochReset").asBoolean(), applied.toString());
       assertEquals(1, applied.path("revision").asLong());
       // Channel order: the older envelope was handled before the new epoch's.
       assertTrue(n.events("applied").stream().noneMatch(e -> e.path("revision").asLong() == 3),
-          "the older envelope was applied at " + n.pid + ": " + n.events("applied"));
+          "the older envelope was applied at " + n.pid() + ": " + n.events("applied"));
     }
     assertEquals(before, gets(), "the refresh was served by the leader's cache");
   }

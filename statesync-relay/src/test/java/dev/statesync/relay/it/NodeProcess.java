@@ -1,158 +1,100 @@
 package dev.statesync.relay.it;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import dev.statesync.testkit.ChildJvm;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * A child JVM running a test-scope main that reports JSON lines on stdout and takes commands on
- * stdin, and the events it has reported so far. Waits are bounded waits on this object's monitor.
- * Reusable for any such main: pass its class.
+ * A child JVM running a test-scope main that reports events as JSON lines
+ * ({@code {"ev":"<kind>",...}}) on stdout and takes commands on stdin: the JSON view over the
+ * shared launcher {@link ChildJvm}, which starts, reads, waits on and kills the process. Lines
+ * that do not start with <code>{</code> are not events. Every wait is bounded by
+ * {@link ChildJvm#WAIT}. Reusable for any such main: pass its class.
  */
 public final class NodeProcess implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
-  public final Process process;
-  public final long pid;
-  private final List<JsonNode> events = new ArrayList<>();
-  private final OutputStream stdin;
+  private final ChildJvm jvm;
 
-  private NodeProcess(Process process) {
-    this.process = process;
-    this.pid = process.pid();
-    this.stdin = process.getOutputStream();
-    Thread t = new Thread(this::pump, "node-" + pid);
-    t.setDaemon(true);
-    t.start();
+  private NodeProcess(ChildJvm jvm) {
+    this.jvm = jvm;
   }
 
-  /** Starts {@code main} in a small child JVM with this JVM's class path. */
+  /**
+   * Starts {@code main} in a small child JVM (64 MB heap) with this JVM's class path; its stderr
+   * is discarded, and {@link #close()} kills it at once.
+   */
   public static NodeProcess start(Class<?> main, String... args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx64m");
-    cmd.add("-XX:TieredStopAtLevel=1");
-    cmd.add("-XX:+UseSerialGC");
-    cmd.add("-Xshare:auto");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(main.getName());
-    cmd.addAll(List.of(args));
-    try {
-      Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-      return new NodeProcess(p);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return new NodeProcess(ChildJvm.builder(main.getSimpleName(), main).args(args)
+        .jvmOption("-Xmx64m").discardStderr().closeGrace(Duration.ZERO).start());
   }
 
-  private void pump() {
-    try (BufferedReader r = new BufferedReader(
-        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (!line.startsWith("{")) {
-          continue;
-        }
-        JsonNode n = JSON.readTree(line);
-        synchronized (this) {
-          events.add(n);
-          notifyAll();
-        }
-      }
-    } catch (IOException e) {
-      // The process ended.
-    }
-    synchronized (this) {
-      notifyAll();
-    }
+  /** The process id, which the nodes also report (for example in an {@code X-Node} header). */
+  public long pid() {
+    return jvm.pid();
+  }
+
+  /** Whether the process is still running. */
+  public boolean isAlive() {
+    return jvm.isAlive();
   }
 
   /** Sends one command line. */
   public void send(String command) {
-    try {
-      stdin.write((command + "\n").getBytes(StandardCharsets.UTF_8));
-      stdin.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    jvm.send(command);
   }
 
-  /** Returns the events of kind {@code ev} reported so far. */
-  public synchronized List<JsonNode> events(String ev) {
-    return events.stream().filter(n -> n.path("ev").asText().equals(ev)).toList();
+  /** Returns the events of kind {@code ev} reported so far, in order. */
+  public List<JsonNode> events(String ev) {
+    return jvm.lines().stream().map(NodeProcess::event)
+        .filter(n -> n != null && n.path("ev").asText().equals(ev)).toList();
   }
 
-  /** Waits until some reported event of kind {@code ev} matches; returns it. */
-  public JsonNode await(String ev, Duration timeout, Predicate<JsonNode> match) {
-    return awaitCount(ev, 1, timeout, match).get(0);
+  /** Waits until some reported event of kind {@code ev} matches; returns the first such. */
+  public JsonNode await(String ev, Predicate<JsonNode> match) {
+    return awaitCount(ev, 1, match).get(0);
   }
 
-  /** Waits until {@code count} reported events of kind {@code ev} match; returns them. */
-  public synchronized List<JsonNode> awaitCount(String ev, int count, Duration timeout,
-      Predicate<JsonNode> match) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      List<JsonNode> found = events.stream()
-          .filter(n -> n.path("ev").asText().equals(ev) && match.test(n)).toList();
-      if (found.size() >= count) {
-        return found;
-      }
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        throw new AssertionError("node " + pid + ": timed out after " + timeout + " waiting for "
-            + count + " x " + ev + "; alive " + process.isAlive() + "; reported " + events);
-      }
-      try {
-        wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+  /**
+   * Waits until {@code count} reported events of kind {@code ev} match; returns every matching
+   * event reported by then (at least {@code count}).
+   */
+  public List<JsonNode> awaitCount(String ev, int count, Predicate<JsonNode> match) {
+    Predicate<JsonNode> wanted = n -> n != null && n.path("ev").asText().equals(ev)
+        && match.test(n);
+    jvm.awaitNth(line -> wanted.test(event(line)), count, count + " x " + ev);
+    return jvm.lines().stream().map(NodeProcess::event).filter(wanted).toList();
   }
 
   /** Sends a signal with the {@code kill} command, e.g. {@code STOP} or {@code CONT}. */
   public void signal(String signal) {
-    try {
-      Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start();
-      if (!k.waitFor(30, TimeUnit.SECONDS) || k.exitValue() != 0) {
-        throw new AssertionError("kill -" + signal + " " + pid + " failed");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    jvm.signal(signal);
   }
 
   /** Sends SIGKILL and waits for the process to end. */
   public void kill() {
-    // Signal through the handle: Process.destroyForcibly() also closes our end of the child's
-    // stdout, which drops lines it printed just before the kill.
-    process.toHandle().destroyForcibly();
-    try {
-      process.waitFor(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    jvm.kill();
   }
 
+  /** Kills the process if it still runs. */
   @Override
   public void close() {
-    if (process.isAlive()) {
-      kill();
+    jvm.close();
+  }
+
+  /** The event on {@code line}, or null if the line is not JSON. */
+  private static JsonNode event(String line) {
+    if (!line.startsWith("{")) {
+      return null;
+    }
+    try {
+      return JSON.readTree(line);
+    } catch (JsonProcessingException e) {
+      throw new AssertionError("a node printed a line that starts like JSON but is not: "
+          + line, e);
     }
   }
 }

@@ -56,7 +56,7 @@ class SseCoordinatorLeadershipMultiJvmTest {
   }
 
   private NodeProcess byPid(String pid) {
-    return nodes.stream().filter(n -> Long.toString(n.pid).equals(pid)).findFirst()
+    return nodes.stream().filter(n -> Long.toString(n.pid()).equals(pid)).findFirst()
         .orElseThrow(() -> new AssertionError("no node with pid " + pid));
   }
 
@@ -75,7 +75,7 @@ class SseCoordinatorLeadershipMultiJvmTest {
   void killRespawnCyclesNeverLeaveTwoLiveProcessesWithAStream() {
     int cycles = 10;
     for (int i = 0; i < 6; i++) {
-      spawn("cycles").await("ready", WAIT, e -> true);
+      spawn("cycles").await("ready", e -> true);
     }
     server.await("the first stream", WAIT, () -> server.streams().size() == 1);
     Map<String, Long> killedAt = new HashMap<>();
@@ -84,7 +84,7 @@ class SseCoordinatorLeadershipMultiJvmTest {
       List<TestSseServer.Stream> before = server.streams();
       NodeProcess leader = byPid(before.get(before.size() - 1).request.header("X-Node"));
       long t0 = System.nanoTime();
-      killedAt.put(Long.toString(leader.pid), t0);
+      killedAt.put(Long.toString(leader.pid()), t0);
       leader.kill();
       nodes.remove(leader);
       // The replacement boots while the survivors fail over; it joins as a follower before the
@@ -96,14 +96,14 @@ class SseCoordinatorLeadershipMultiJvmTest {
       failoverMillis.add((next.openedNanos - t0) / 1_000_000);
       String pid = next.request.header("X-Node");
       assertFalse(killedAt.containsKey(pid), "cycle " + cycle + ": a killed process reconnected");
-      assertTrue(byPid(pid).process.isAlive(), "cycle " + cycle + ": the new leader is alive");
-      fresh.await("ready", WAIT, e -> true);
+      assertTrue(byPid(pid).isAlive(), "cycle " + cycle + ": the new leader is alive");
+      fresh.await("ready", e -> true);
     }
 
     // Settle: an event published now reaches every live process, so no stream is still coming.
     server.publish("x", "settled");
     for (NodeProcess n : nodes) {
-      n.await("event", WAIT, e -> e.path("raw").asText().equals("settled"));
+      n.await("event", e -> e.path("raw").asText().equals("settled"));
     }
     List<TestSseServer.Stream> streams = server.streams();
     assertEquals(cycles + 1, streams.size(), "one stream per term of office");
@@ -128,21 +128,21 @@ class SseCoordinatorLeadershipMultiJvmTest {
   @Test
   void threeProcessesConnectingAtOnceElectExactlyOneLeader() {
     for (int i = 0; i < 3; i++) {
-      spawn("barrier", "await-go").await("armed", WAIT, e -> true);
+      spawn("barrier", "await-go").await("armed", e -> true);
     }
     nodes.forEach(n -> n.send("go"));
     for (NodeProcess n : nodes) {
-      n.await("ready", WAIT, e -> true);
-      n.await("conn", WAIT, e -> e.path("v").asBoolean());
+      n.await("ready", e -> true);
+      n.await("conn", e -> e.path("v").asBoolean());
     }
     server.publish("x", "after the race");
     for (NodeProcess n : nodes) {
-      n.await("event", WAIT, e -> e.path("raw").asText().equals("after the race"));
+      n.await("event", e -> e.path("raw").asText().equals("after the race"));
     }
     int leaders = 0;
     for (NodeProcess n : nodes) {
       n.send("status");
-      JsonNode status = n.await("status", WAIT, e -> true);
+      JsonNode status = n.await("status", e -> true);
       leaders += status.path("leader").asBoolean() ? 1 : 0;
     }
     assertEquals(1, leaders, "leaders");
@@ -150,7 +150,7 @@ class SseCoordinatorLeadershipMultiJvmTest {
     assertEquals(1, server.openStreams().size(), "open streams");
     assertEquals(server.streams().get(0).request.header("X-Node"),
         nodes.stream().filter(n -> n.events("status").get(0).path("leader").asBoolean())
-            .map(n -> Long.toString(n.pid)).findFirst().orElseThrow(),
+            .map(n -> Long.toString(n.pid())).findFirst().orElseThrow(),
         "the stream belongs to the leader");
   }
 
@@ -163,22 +163,22 @@ class SseCoordinatorLeadershipMultiJvmTest {
   @Test
   void aHungLeaderIsNeverReplacedAndItsFollowerReportsDisconnectedUntilItResumes() {
     NodeProcess a = spawn("hung");
-    a.await("ready", WAIT, e -> true);
-    a.await("conn", WAIT, e -> e.path("v").asBoolean());
+    a.await("ready", e -> true);
+    a.await("conn", e -> e.path("v").asBoolean());
     NodeProcess b = spawn("hung");
-    b.await("ready", WAIT, e -> true);
-    b.await("conn", WAIT, e -> e.path("v").asBoolean());
-    assertEquals(Long.toString(a.pid), server.streams().get(0).request.header("X-Node"));
+    b.await("ready", e -> true);
+    b.await("conn", e -> e.path("v").asBoolean());
+    assertEquals(Long.toString(a.pid()), server.streams().get(0).request.header("X-Node"));
 
     a.signal("STOP");
-    b.await("conn", WAIT, e -> !e.path("v").asBoolean());
+    b.await("conn", e -> !e.path("v").asBoolean());
     assertEquals(1, server.sseRequests().size(), "no takeover while the leader is hung");
     a.signal("CONT");
-    b.awaitCount("conn", 2, WAIT, e -> e.path("v").asBoolean());
+    b.awaitCount("conn", 2, e -> e.path("v").asBoolean());
     server.publish("x", "after resume");
-    b.await("event", WAIT, e -> e.path("raw").asText().equals("after resume"));
+    b.await("event", e -> e.path("raw").asText().equals("after resume"));
     assertEquals(1, server.sseRequests().size(), "the hung leader kept its stream");
     b.send("status");
-    assertFalse(b.await("status", WAIT, e -> true).path("leader").asBoolean());
+    assertFalse(b.await("status", e -> true).path("leader").asBoolean());
   }
 }

@@ -44,7 +44,7 @@ class SseCoordinatorMultiJvmTest {
         server.uri("/sse").toString(), types, Integer.toString(maxAttempts),
         Long.toString(initialDelayMs));
     nodes.add(n);
-    n.await("ready", WAIT, e -> true);
+    n.await("ready", e -> true);
     return n;
   }
 
@@ -53,7 +53,7 @@ class SseCoordinatorMultiJvmTest {
   }
 
   private NodeProcess byPid(String pid) {
-    return nodes.stream().filter(n -> Long.toString(n.pid).equals(pid)).findFirst().orElseThrow();
+    return nodes.stream().filter(n -> Long.toString(n.pid()).equals(pid)).findFirst().orElseThrow();
   }
 
   private static List<String> eventKeys(NodeProcess n) {
@@ -73,19 +73,19 @@ class SseCoordinatorMultiJvmTest {
       node("one");
     }
     for (NodeProcess n : nodes) {
-      n.await("conn", WAIT, e -> e.path("v").asBoolean());
+      n.await("conn", e -> e.path("v").asBoolean());
     }
     assertEquals(1, server.streams().size(), "one upstream stream for five processes");
     for (int i = 1; i <= 200; i++) {
       server.publish(i % 2 == 0 ? "even" : "odd", "{\"n\":" + i + "}");
     }
     for (NodeProcess n : nodes) {
-      n.awaitCount("event", 200, WAIT, e -> true);
+      n.awaitCount("event", 200, e -> true);
     }
     List<String> first = eventKeys(nodes.get(0));
     assertEquals(200, first.size());
     for (NodeProcess n : nodes) {
-      assertEquals(first, eventKeys(n), "node " + n.pid);
+      assertEquals(first, eventKeys(n), "node " + n.pid());
     }
     assertEquals(1, server.streams().size());
     assertEquals(1, server.sseRequests().size());
@@ -98,11 +98,11 @@ class SseCoordinatorMultiJvmTest {
       node("crash");
     }
     for (NodeProcess n : nodes) {
-      n.await("conn", WAIT, e -> e.path("v").asBoolean());
+      n.await("conn", e -> e.path("v").asBoolean());
     }
     IntStream.rangeClosed(1, 50).forEach(i -> server.publish("tick", "t" + i));
     for (NodeProcess n : nodes) {
-      n.awaitCount("event", 50, WAIT, e -> true);
+      n.awaitCount("event", 50, e -> true);
     }
     NodeProcess leader = byPid(server.streams().get(0).request.header("X-Node"));
     leader.kill();
@@ -111,14 +111,14 @@ class SseCoordinatorMultiJvmTest {
     server.await("a second stream", WAIT, () -> server.streams().size() == 2);
     TestSseServer.Stream resumed = server.streams().get(1);
     assertEquals("50", resumed.request.header("Last-Event-ID"));
-    assertNotEquals(Long.toString(leader.pid), resumed.request.header("X-Node"));
+    assertNotEquals(Long.toString(leader.pid()), resumed.request.header("X-Node"));
     List<String> expected = IntStream.rangeClosed(1, 60).mapToObj(Integer::toString).toList();
     for (NodeProcess n : nodes) {
       if (n == leader) {
         continue;
       }
-      n.awaitCount("event", 60, WAIT, e -> true);
-      assertEquals(expected, ids(n), "each event exactly once at node " + n.pid);
+      n.awaitCount("event", 60, e -> true);
+      assertEquals(expected, ids(n), "each event exactly once at node " + n.pid());
     }
     assertEquals(2, server.streams().size());
   }
@@ -126,19 +126,19 @@ class SseCoordinatorMultiJvmTest {
   @Test
   void lateJoinersNeverStealAndLearnTheStateOnJoin() {
     NodeProcess first = node("late");
-    first.await("conn", WAIT, e -> e.path("v").asBoolean());
+    first.await("conn", e -> e.path("v").asBoolean());
     server.publish("x", "before joiners");
     for (int i = 0; i < 3; i++) {
       NodeProcess joiner = node("late");
-      JsonNode learned = joiner.await("conn", WAIT, e -> true);
+      JsonNode learned = joiner.await("conn", e -> true);
       assertTrue(learned.path("v").asBoolean(), "the first state a joiner learns is connected");
       assertEquals(1, server.streams().size());
     }
     assertTrue(server.streams().get(0).isOpen());
-    assertEquals(Long.toString(first.pid), server.streams().get(0).request.header("X-Node"));
+    assertEquals(Long.toString(first.pid()), server.streams().get(0).request.header("X-Node"));
     server.publish("x", "after joiners");
     for (NodeProcess n : nodes) {
-      n.await("event", WAIT, e -> e.path("raw").asText().equals("after joiners"));
+      n.await("event", e -> e.path("raw").asText().equals("after joiners"));
     }
     assertEquals(1, server.sseRequests().size());
   }
@@ -146,22 +146,22 @@ class SseCoordinatorMultiJvmTest {
   @Test
   void aCleanDisconnectHandsOverAtOnceAndResumes() {
     NodeProcess a = node("handover");
-    a.await("conn", WAIT, e -> e.path("v").asBoolean());
+    a.await("conn", e -> e.path("v").asBoolean());
     NodeProcess b = node("handover");
-    b.await("conn", WAIT, e -> e.path("v").asBoolean());
+    b.await("conn", e -> e.path("v").asBoolean());
     server.publish("x", "one");
-    b.await("event", WAIT, e -> true);
+    b.await("event", e -> true);
     // A's own report of "one" may still be in its stdout pipe: wait for it, so that the count
     // below measures only what reached A after disconnect() returned.
-    a.await("event", WAIT, e -> true);
+    a.await("event", e -> true);
     a.send("disconnect");
-    a.await("disconnected", WAIT, e -> true);
+    a.await("disconnected", e -> true);
     server.await("the next leader's stream", WAIT, () -> server.streams().size() == 2);
     TestSseServer.Stream next = server.streams().get(1);
-    assertEquals(Long.toString(b.pid), next.request.header("X-Node"));
+    assertEquals(Long.toString(b.pid()), next.request.header("X-Node"));
     assertEquals("1", next.request.header("Last-Event-ID"));
     server.publish("x", "two");
-    b.await("event", WAIT, e -> e.path("raw").asText().equals("two"));
+    b.await("event", e -> e.path("raw").asText().equals("two"));
     assertEquals(1, a.events("event").size(), "no event after disconnect() returned");
   }
 
@@ -171,18 +171,18 @@ class SseCoordinatorMultiJvmTest {
     NodeProcess a = node("down", "*", 3, 20);
     NodeProcess b = node("down", "*", 3, 20);
     for (NodeProcess n : nodes) {
-      JsonNode error = n.await("error", WAIT, e -> true);
+      JsonNode error = n.await("error", e -> true);
       assertEquals("SseReconnectExhaustedException", error.path("kind").asText());
       assertTrue(error.path("msg").asText().contains("maxReconnectAttempts 3"), error.toString());
     }
     assertEquals(3, server.sseRequests().size());
     String leaderPid = server.sseRequests().get(0).header("X-Node");
-    NodeProcess follower = Long.toString(a.pid).equals(leaderPid) ? b : a;
+    NodeProcess follower = Long.toString(a.pid()).equals(leaderPid) ? b : a;
 
     server.answerAlways(200);
     follower.send("reconnect");
     for (NodeProcess n : nodes) {
-      n.await("conn", WAIT, e -> e.path("v").asBoolean());
+      n.await("conn", e -> e.path("v").asBoolean());
     }
     assertEquals(4, server.sseRequests().size());
     assertEquals(1, server.streams().size());
@@ -193,15 +193,15 @@ class SseCoordinatorMultiJvmTest {
     NodeProcess x = node("filters", "x", 10, 50);
     NodeProcess y = node("filters", "y", 10, 50);
     for (NodeProcess n : nodes) {
-      n.await("conn", WAIT, e -> e.path("v").asBoolean());
+      n.await("conn", e -> e.path("v").asBoolean());
     }
     server.publish("x", "{\"a\":1}");
     server.publish("y", "abc");
     server.publish("z", "ignored by both");
-    x.await("event", WAIT, e -> true);
-    y.await("event", WAIT, e -> true);
+    x.await("event", e -> true);
+    y.await("event", e -> true);
     server.publish("x", "end"); // in order after the others
-    x.await("event", WAIT, e -> e.path("raw").asText().equals("end"));
+    x.await("event", e -> e.path("raw").asText().equals("end"));
     assertEquals(List.of("x", "x"), x.events("event").stream().map(e -> e.path("type").asText()).toList());
     assertEquals("OBJECT", x.events("event").get(0).path("dataKind").asText());
     assertEquals(List.of("y"), y.events("event").stream().map(e -> e.path("type").asText()).toList());
@@ -210,7 +210,7 @@ class SseCoordinatorMultiJvmTest {
     server.answerAlways(204);
     server.closeStreams();
     for (NodeProcess n : nodes) {
-      JsonNode error = n.await("error", WAIT, e -> true);
+      JsonNode error = n.await("error", e -> true);
       assertEquals("SseFatalResponseException", error.path("kind").asText());
     }
     assertEquals(2, server.sseRequests().size(), "a 204 is not retried");
