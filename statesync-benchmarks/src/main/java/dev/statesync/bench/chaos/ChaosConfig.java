@@ -24,15 +24,17 @@ import java.util.Set;
  * @param hostCoordinated whether workers share one upstream connection per source through the
  *     host coordinator's leader (default false: each worker subscribes itself)
  * @param pgUrl the JDBC URL of the PostgreSQL server, required when a source is PostgreSQL
+ * @param streams whether the last worker broadcasts relay streams that the others mirror
+ *     (default false)
  */
 record ChaosConfig(int processes, Duration duration, Duration killEvery, List<String> topics,
     int writers, Duration writeInterval, Duration convergence, long seed, Path dir,
-    Set<SourceKind> sources, boolean hostCoordinated, Optional<String> pgUrl) {
+    Set<SourceKind> sources, boolean hostCoordinated, Optional<String> pgUrl, boolean streams) {
 
   static final String USAGE = "usage: ChaosHarness [--processes N] [--duration-s S] "
       + "[--kill-every-ms MS] [--topics a,b] [--writers N] [--write-interval-ms MS] "
       + "[--convergence-ms MS] [--seed N] [--dir PATH] [--source http|postgres|both] "
-      + "[--coordination direct|host] [--pg-url JDBC_URL]";
+      + "[--coordination direct|host] [--pg-url JDBC_URL] [--streams on|off]";
 
   ChaosConfig {
     if (processes < 2) {
@@ -96,6 +98,7 @@ record ChaosConfig(int processes, Duration duration, Duration killEvery, List<St
     Set<SourceKind> sources = EnumSet.of(SourceKind.HTTP);
     boolean host = false;
     String pgUrl = null;
+    boolean streams = false;
     List<String> a = new ArrayList<>(List.of(args));
     for (int i = 0; i < a.size(); i += 2) {
       if (i + 1 >= a.size()) {
@@ -130,6 +133,12 @@ record ChaosConfig(int processes, Duration duration, Duration killEvery, List<St
           }
           break;
         case "--pg-url": pgUrl = v; break;
+        case "--streams":
+          if (!v.equals("on") && !v.equals("off")) {
+            throw new IllegalArgumentException("--streams must be on or off, was \"" + v + "\"");
+          }
+          streams = v.equals("on");
+          break;
         default: throw new IllegalArgumentException("unknown flag " + a.get(i) + "; " + USAGE);
       }
     }
@@ -140,7 +149,7 @@ record ChaosConfig(int processes, Duration duration, Duration killEvery, List<St
     ChaosConfig cfg = new ChaosConfig(processes, Duration.ofSeconds(durationS),
         Duration.ofMillis(killMs), topics, Math.min(writers, processes), Duration.ofMillis(writeMs),
         Duration.ofMillis(convergenceMs), seed, dir == null ? Path.of("/tmp") : dir, sources, host,
-        Optional.ofNullable(pgUrl));
+        Optional.ofNullable(pgUrl), streams);
     if (dir == null) {
       // Created only once the flags are known to be valid.
       cfg = cfg.withDir(java.nio.file.Files.createTempDirectory(Path.of("/tmp"), "chaos"));
@@ -150,7 +159,7 @@ record ChaosConfig(int processes, Duration duration, Duration killEvery, List<St
 
   private ChaosConfig withDir(Path d) {
     return new ChaosConfig(processes, duration, killEvery, topics, writers, writeInterval,
-        convergence, seed, d, sources, hostCoordinated, pgUrl);
+        convergence, seed, d, sources, hostCoordinated, pgUrl, streams);
   }
 
   private static int number(String flag, String v) {

@@ -100,6 +100,7 @@ public final class ChaosHarness {
     List<Double> loads = new ArrayList<>();
     int kills = 0;
     int leaderKills = 0;
+    int streamerKills = 0;
     TruthServer truth = null;
     PostgresTruth pg = null;
     try {
@@ -132,6 +133,8 @@ public final class ChaosHarness {
         next += cfg.killEvery().toNanos();
         loads.add(loadAverage());
         String role = kills % 2 == 0 ? leaderRoles.get(kills / 2 % leaderRoles.size()) : null;
+        // Every third random kill takes the stream source, so that its mirrors see it die.
+        boolean streamerTurn = cfg.streams() && kills % 6 == 1;
         if (role != null && ledger.holder(role) == null) {
           // The last failover has not been reported yet (loaded cores); the leader's turn waits.
           await(20, () -> ledger.holder(role) != null);
@@ -141,8 +144,13 @@ public final class ChaosHarness {
           }
         }
         WorkerProcess leader = role == null ? null : ledger.holder(role);
-        WorkerProcess victim = leader != null ? leader : workers[random.nextInt(workers.length)];
+        WorkerProcess victim = leader != null ? leader : streamerTurn ? workers[streamer()]
+            : workers[random.nextInt(workers.length)];
         long now = System.nanoTime();
+        if (cfg.streams() && victim.index == streamer()) {
+          ledger.streamerKilled(victim.pid, now);
+          streamerKills++;
+        }
         boolean wasLeader = false;
         for (String r : leaderRoles) {
           if (ledger.killing(r, victim, now)) {
@@ -172,6 +180,12 @@ public final class ChaosHarness {
       }
       List<Long> convergence = checkConvergence(workers, finals, lastWrite);
       checkFinalFiles(files, finals);
+      long[] streamEnds = {0, 0};
+      if (cfg.streams()) {
+        checkMirrors(workers);
+        // Before the final kills: a mirror still running must have shown each lost stream end.
+        streamEnds = ledger.checkStreamEnds();
+      }
       polling = false;
       poller.join(10_000);
       upstreams.stop();
@@ -183,7 +197,7 @@ public final class ChaosHarness {
             + "was its turn to be killed (no report within 20 s)");
       }
       report(kills, leaderKills, killsByRole, leaderRoles, writes, finals, convergence,
-          upstreams.figures(), loads);
+          upstreams.figures(), loads, streamerKills, streamEnds);
       return ledger.violationCount() == 0 ? 0 : 1;
     } finally {
       upstreams.stop();
@@ -232,7 +246,9 @@ public final class ChaosHarness {
         "--runtime", src.runtime().toString(),
         "--write-ms", Long.toString(interval),
         "--seed", Long.toString(random.nextLong()),
-        "--coordination", cfg.hostCoordinated() ? "host" : "direct"), ledger, src.log());
+        "--coordination", cfg.hostCoordinated() ? "host" : "direct",
+        "--streams", !cfg.streams() ? "off" : index == streamer() ? "source" : "mirror"),
+        ledger, src.log());
     upstreams.started(w);
     return w;
   }
@@ -276,6 +292,49 @@ public final class ChaosHarness {
       }
     }
     return finals;
+  }
+
+  /** The index of the worker that runs the stream source. */
+  private int streamer() {
+    return cfg.processes() - 1;
+  }
+
+  /**
+   * Each mirror, asked for every stream it knows, must hold each stream of a killed source in a
+   * terminal state, and must know a stream of the live source; each text is checked as a prefix
+   * by the mirror itself ({@code mirror-bad}).
+   */
+  private void checkMirrors(WorkerProcess[] workers) {
+    String live = ChaosStreams.sourceId(workers[streamer()].pid);
+    for (WorkerProcess w : workers) {
+      if (w.index == streamer()) {
+        continue;
+      }
+      String[] last = {null};
+      boolean ok = await(30, () -> {
+        long before = ledger.streamListCount(w);
+        w.send("streams");
+        if (!await(5, () -> ledger.streamListCount(w) > before)) {
+          return false;
+        }
+        last[0] = ledger.streamList(w);
+        boolean followsLive = false;
+        String[] parts = last[0].split(" ");
+        for (int i = 1; i < parts.length; i++) {
+          String[] f = parts[i].split("/");
+          if (f[0].equals(live)) {
+            followsLive = true;
+          } else if (!ChaosStreams.terminal(f[2])) {
+            return false;
+          }
+        }
+        return followsLive;
+      });
+      if (!ok) {
+        ledger.violation(w + " still shows a stream of a killed source as running, or no stream"
+            + " of the live source " + live + ", after 30 s: " + last[0]);
+      }
+    }
   }
 
   private static double loadAverage() {
@@ -406,7 +465,8 @@ public final class ChaosHarness {
 
   private void report(int kills, int leaderKills, Map<String, Integer> killsByRole,
       List<String> leaderRoles, long writes, Map<String, Long> finals, List<Long> convergence,
-      Map<SourceKind, UpstreamWatch.Figures> upstreams, List<Double> loads) {
+      Map<SourceKind, UpstreamWatch.Figures> upstreams, List<Double> loads, int streamerKills,
+      long[] awaited) {
     int hubKills = killsByRole.getOrDefault(Ledger.HUB, 0);
     List<Long> failovers = ledger.failoverNanos(Ledger.HUB);
     OUT.println();
@@ -444,6 +504,16 @@ public final class ChaosHarness {
     OUT.printf("convergence after each topic's last write: %d process-topics; p50 %s, p99 %s, "
         + "max %s (bound %d ms)%n", convergence.size(), ms(convergence, 50), ms(convergence, 99),
         ms(convergence, 100), cfg.convergence().toMillis());
+    if (cfg.streams()) {
+      List<Long> ends = ledger.streamEndNanos();
+      OUT.printf("relay streams: %d seen by mirrors; %d kills of the stream source; a mirror "
+          + "showed the killed source's stream ended %d times, p50 %s, p99 %s, max %s after the "
+          + "kill; of the mirrors showing it streaming at the kill, %d of %d showed it ended "
+          + "(the others were killed first); %d ERROR states of streams whose source was not "
+          + "killed; every mirror text a prefix of its stream's unless listed below%n",
+          ledger.streamsSeen(), streamerKills, ends.size(), ms(ends, 50), ms(ends, 99),
+          ms(ends, 100), awaited[1], awaited[0], ledger.errorsOfLiveSources());
+    }
     OUT.printf("persisted files: %d reads, every one decoded and none went back unless listed "
         + "below%n", fileReads.get());
     List<Double> l = new ArrayList<>(loads);

@@ -15,6 +15,7 @@ import dev.statesync.persistence.PersistenceApplier;
 import dev.statesync.persistence.PersistenceOptions;
 import dev.statesync.persistence.file.FileStorageBackend;
 import dev.statesync.persistence.peer.CrossProcessOptions;
+import dev.statesync.relay.StreamMirror;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -45,12 +46,15 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Reports to stdout, one line each: {@code ready}, {@code applied <topic> <epoch> <revision>
  * <value> <origin> <nanoTime>}, {@code status <status> <channelEpoch> <nanoTime>} (the sync
  * channel's hub), {@code lead <source> <nanoTime>} (this process became the host leader of a
- * source), {@code wrote <topic> <revision> <nanoTime>} and {@code stopped}.
+ * source), {@code wrote <topic> <revision> <nanoTime>}, {@code stopped}, and the lines of
+ * {@link ChaosStreams} when the run has relay streams.
  *
  * <p>Arguments: {@code --key value} pairs: {@code lanes} ({@code <source>:<topic>,...}),
  * {@code base} (the truth server's URI), {@code pg-url}, {@code pg-table}, {@code tag} (the
  * run's tag), {@code storage}, {@code runtime}, {@code write-ms} (0: no writes), {@code seed},
- * {@code coordination} ({@code direct} or {@code host}).
+ * {@code coordination} ({@code direct} or {@code host}), {@code streams} ({@code off},
+ * {@code source} or {@code mirror}). Commands on stdin: {@code stop} (the writes) and
+ * {@code streams} (a mirror's list of streams).
  */
 public final class ChaosWorker {
   /** The synced data; {@code value} equals the revision it was written at. */
@@ -60,6 +64,7 @@ public final class ChaosWorker {
   private static final PrintStream OUT =
       new PrintStream(System.out, false, StandardCharsets.UTF_8);
   private static volatile boolean stopWrites;
+  private static volatile StreamMirror mirror;
 
   private ChaosWorker() {}
 
@@ -82,6 +87,8 @@ public final class ChaosWorker {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
           if (line.equals("stop")) {
             stopWrites = true;
+          } else if (line.equals("streams") && mirror != null) {
+            emit(ChaosStreams.describe(mirror, ChaosWorker::emit));
           }
         }
       } catch (IOException e) {
@@ -148,6 +155,11 @@ public final class ChaosWorker {
     }
     if (host) {
       watchLeadership(sources.keySet());
+    }
+    switch (opt.getOrDefault("streams", "off")) {
+      case "source": ChaosStreams.startStreamer(channel); break;
+      case "mirror": mirror = ChaosStreams.startMirror(channel, ChaosWorker::emit); break;
+      default: break;
     }
     emit("ready " + ProcessHandle.current().pid());
     if (writeIntervalMs > 0) {

@@ -43,6 +43,21 @@ final class Ledger {
   private final Map<String, Long> appliesByOrigin = new HashMap<>();
   private final Map<String, Role> roles = new HashMap<>();
   private final Map<String, Write> lastWrites = new HashMap<>();
+  /** Kills of the stream source: its pid, and when. */
+  private final Map<Long, Long> streamerKills = new HashMap<>();
+  /** Mirrors (incarnation key and source pid) that already showed a killed source's end. */
+  private final java.util.Set<String> lostSeen = new java.util.HashSet<>();
+  private final List<Long> streamEndNanos = new ArrayList<>();
+  private final java.util.Set<String> streamsSeen = new java.util.HashSet<>();
+  private long errorsOfLiveSources;
+  private final Map<WorkerProcess, String> streamLists = new HashMap<>();
+  /** Each mirror's shown stream and status, as last reported. */
+  private final Map<WorkerProcess, String[]> shown = new HashMap<>();
+  /** (mirror, stream) pairs showing a stream as STREAMING when its source was killed. */
+  private final Map<String, WorkerProcess> awaitingEnd = new HashMap<>();
+  private long awaitedEnds;
+  private long seenEnds;
+  private final Map<WorkerProcess, Long> streamListSeq = new HashMap<>();
 
   /** The role of the host leader of {@code source}'s upstream. */
   static String upstream(SourceKind source) {
@@ -110,6 +125,34 @@ final class Ledger {
         }
         break;
       }
+      case "mirror": {
+        String streamId = a[1];
+        streamsSeen.add(streamId);
+        long nanos = Long.parseLong(a[3]);
+        shown.put(w, new String[] {streamId, a[2]});
+        if (ChaosStreams.terminal(a[2])
+            && awaitingEnd.remove(w.index + "." + w.incarnation + "/" + streamId) != null) {
+          seenEnds++;
+        }
+        if (a[2].equals("ERROR")) {
+          long pid = Long.parseLong(streamId.substring(3, streamId.indexOf('-')));
+          Long killed = streamerKills.get(pid);
+          if (killed == null) {
+            errorsOfLiveSources++;
+          } else if (nanos > killed && lostSeen.add(w.index + "." + w.incarnation + "/" + pid)) {
+            streamEndNanos.add(nanos - killed);
+          }
+        }
+        break;
+      }
+      case "mirror-bad":
+        violation(w + " showed text that is not a prefix of stream " + a[1] + "'s (length "
+            + a[2] + ")");
+        break;
+      case "mirror-streams":
+        streamLists.put(w, line);
+        streamListSeq.merge(w, 1L, Long::sum);
+        break;
       case "wrote": {
         long revision = Long.parseUnsignedLong(a[2]);
         Write before = lastWrites.get(a[1]);
@@ -151,6 +194,59 @@ final class Ledger {
     r.holder = null;
     r.holderNanos = Math.max(r.holderNanos, nanos);
     return true;
+  }
+
+  /** Records that the stream source in process {@code pid} is about to be killed. */
+  synchronized void streamerKilled(long pid, long nanos) {
+    streamerKills.put(pid, nanos);
+    for (Map.Entry<WorkerProcess, String[]> e : shown.entrySet()) {
+      WorkerProcess m = e.getKey();
+      String[] s = e.getValue();
+      if (m.killedNanos == 0 && m.alive() && s[1].equals("STREAMING")
+          && s[0].startsWith(ChaosStreams.sourceId(pid) + "-")) {
+        awaitingEnd.put(m.index + "." + m.incarnation + "/" + s[0], m);
+        awaitedEnds++;
+      }
+    }
+  }
+
+  /**
+   * Records as violations the mirrors, still running, that showed a stream STREAMING when its
+   * source was killed and never showed it ended; returns how many of those were awaited and
+   * seen, as {@code {awaited, seen}}.
+   */
+  synchronized long[] checkStreamEnds() {
+    for (Map.Entry<String, WorkerProcess> e : awaitingEnd.entrySet()) {
+      if (e.getValue().killedNanos == 0) {
+        violation("mirror " + e.getKey() + " never showed the end of a stream whose source was "
+            + "killed");
+      }
+    }
+    return new long[] {awaitedEnds, seenEnds};
+  }
+
+  /** How many stream lists {@code w} answered so far. */
+  synchronized long streamListCount(WorkerProcess w) {
+    return streamListSeq.getOrDefault(w, 0L);
+  }
+
+  /** The last stream list {@code w} answered, or null. */
+  synchronized String streamList(WorkerProcess w) {
+    return streamLists.get(w);
+  }
+
+  /** From each kill of the stream source to each mirror showing its stream ended. */
+  synchronized List<Long> streamEndNanos() {
+    return new ArrayList<>(streamEndNanos);
+  }
+
+  synchronized int streamsSeen() {
+    return streamsSeen.size();
+  }
+
+  /** Streams a mirror showed as ERROR although their source had not been killed. */
+  synchronized long errorsOfLiveSources() {
+    return errorsOfLiveSources;
   }
 
   /** The latest reported write of {@code topic}, or null. */

@@ -33,6 +33,7 @@ class ChaosConfigTest {
     assertTrue(refused("--topics", "a-b").contains("--topics"));
     assertTrue(refused("--processes", "many").contains("--processes needs a whole number"));
     assertTrue(refused("--source").contains("--source needs a value"));
+    assertTrue(refused("--streams", "yes").contains("--streams must be on or off"));
   }
 
   @Test
