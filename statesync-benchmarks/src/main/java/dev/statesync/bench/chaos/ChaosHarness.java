@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -40,7 +41,8 @@ import java.util.function.BooleanSupplier;
  * always decode and never go back, and in host mode no two live processes hold an upstream
  * connection to one source at once. Checked at the end: every process holds the final revision of
  * every topic within {@code --convergence-ms} of the last write, and so does every file. Prints a
- * report; exits 0 when nothing was violated, 1 otherwise, 2 on bad arguments.
+ * report; exits 0 when nothing was violated, 1 otherwise, 2 on bad arguments or a PostgreSQL
+ * server it cannot set up its table on.
  *
  * <p>Run: {@code java -cp statesync-benchmarks/target/benchmarks.jar
  * dev.statesync.bench.chaos.ChaosHarness [flags]}; see {@link ChaosConfig#USAGE}.
@@ -109,7 +111,15 @@ public final class ChaosHarness {
         upstreams.watch(SourceKind.HTTP, truth::streamPids);
       }
       if (!pgTopics.isEmpty()) {
-        pg = new PostgresTruth(cfg.pgUrl().orElseThrow(), tag, pgTopics, "p".repeat(PAD_BYTES));
+        try {
+          pg = new PostgresTruth(cfg.pgUrl().orElseThrow(), tag, pgTopics,
+              "p".repeat(PAD_BYTES));
+        } catch (SQLException | RuntimeException e) {
+          // The URL may hold a password: the message names the server, not the URL.
+          System.err.println("cannot set up the PostgreSQL source of --pg-url (a role that may "
+              + "create a table is needed): " + rootMessage(e));
+          return 2;
+        }
         upstreams.watch(SourceKind.POSTGRES, pg::listenerPids);
       }
       Sources src = new Sources(truth, pg, tag, storage, runtime, log);
@@ -210,7 +220,11 @@ public final class ChaosHarness {
         truth.close();
       }
       if (pg != null) {
-        pg.close();
+        try {
+          pg.close();
+        } catch (SQLException | RuntimeException e) {
+          System.err.println("could not drop the run's table " + pg.table() + ": " + e);
+        }
       }
     }
   }
@@ -292,6 +306,14 @@ public final class ChaosHarness {
       }
     }
     return finals;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t + ")";
   }
 
   /** The index of the worker that runs the stream source. */
@@ -483,14 +505,15 @@ public final class ChaosHarness {
         kills);
     OUT.printf("writes: %d; final revisions: %s%n", writes, finals);
     OUT.printf("applies: %d by origin %s%n", ledger.applies(), ledger.appliesByOrigin());
-    OUT.printf("failovers: %d measured of %d hub kills; p50 %s, p99 %s, max %s%n",
-        failovers.size(), hubKills, ms(failovers, 50), ms(failovers, 99), ms(failovers, 100));
+    OUT.printf("failovers: %d measured of %d hub kills; p50 %s, p99 %s, max %s; %d over 1 s%n",
+        failovers.size(), hubKills, ms(failovers, 50), ms(failovers, 99), ms(failovers, 100),
+        over(failovers, 1000));
     for (String r : leaderRoles) {
       if (!r.equals(Ledger.HUB)) {
         List<Long> h = ledger.failoverNanos(r);
         OUT.printf("upstream handovers (%s): %d measured of %d leader kills; p50 %s, p99 %s, "
-            + "max %s%n", r, h.size(), killsByRole.getOrDefault(r, 0), ms(h, 50), ms(h, 99),
-            ms(h, 100));
+            + "max %s; %d over 1 s%n", r, h.size(), killsByRole.getOrDefault(r, 0), ms(h, 50),
+            ms(h, 99), ms(h, 100), over(h, 1000));
       }
     }
     for (Map.Entry<SourceKind, UpstreamWatch.Figures> e : upstreams.entrySet()) {
@@ -526,6 +549,10 @@ public final class ChaosHarness {
       OUT.println("  VIOLATION " + v);
     }
     OUT.println(ledger.violationCount() == 0 ? "RESULT: PASS" : "RESULT: FAIL");
+  }
+
+  private static long over(List<Long> nanos, long millis) {
+    return nanos.stream().filter(n -> n > millis * 1_000_000L).count();
   }
 
   private static String ms(List<Long> nanos, int percentile) {

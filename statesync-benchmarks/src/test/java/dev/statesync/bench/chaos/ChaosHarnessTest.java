@@ -1,6 +1,11 @@
 package dev.statesync.bench.chaos;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,6 +18,25 @@ import org.junit.jupiter.api.Test;
  * 1 s bound (docs/reliability.md).
  */
 class ChaosHarnessTest {
+  @Test
+  void aBadFlagOrAnUnreachableServerExitsWithCode2AndSaysWhy() throws Exception {
+    Path dir = Files.createTempDirectory(Path.of("/tmp"), "chaosargs");
+    Path out = dir.resolve("out.txt");
+    assertEquals(2, HarnessRun.exec(List.of("--source", "postgres"), out));
+    assertTrue(Files.readString(out).contains("--source postgres needs --pg-url"),
+        Files.readString(out));
+    // Nothing listens on port 1: the connection is refused at once.
+    assertEquals(2, HarnessRun.exec(List.of("--source", "postgres", "--processes", "2",
+        "--pg-url", "jdbc:postgresql://127.0.0.1:1/postgres?user=nobody&password=secret",
+        "--dir", dir.resolve("run").toString()), out));
+    String said = Files.readString(out);
+    assertTrue(said.contains("cannot set up the PostgreSQL source of --pg-url"), said);
+    assertFalse(said.contains("secret"), "the password is not printed: " + said);
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
+
   @Test
   void aShortChaosRunWithFourProcessesEndsWithoutViolations() throws Exception {
     HarnessRun run = HarnessRun.passing(List.of("--processes", "4", "--duration-s", "60",

@@ -31,12 +31,30 @@ final class HarnessRun {
    */
   static HarnessRun passing(List<String> flags, int minKills) throws Exception {
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "chaosci");
-    Path out = dir.resolve("report.txt");
+    List<String> all = new ArrayList<>(flags);
+    all.addAll(List.of("--dir", dir.resolve("run").toString()));
+    int exit = exec(all, dir.resolve("report.txt"));
+    String report = Files.readString(dir.resolve("report.txt"), StandardCharsets.UTF_8);
+    System.out.println(report);
+    assertEquals(0, exit, report);
+    assertTrue(report.contains("violations: 0") && report.contains("RESULT: PASS"), report);
+    HarnessRun run = new HarnessRun(report);
+    assertTrue(run.number("kills: (\\d+) ") >= minKills, "at least " + minKills + " kills");
+    try (var files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+    return run;
+  }
+
+  /**
+   * Runs the harness with {@code flags}, its stdout and stderr going to {@code out}; returns its
+   * exit code.
+   */
+  static int exec(List<String> flags, Path out) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
         "-cp", System.getProperty("java.class.path"), ChaosHarness.class.getName()));
     cmd.addAll(flags);
-    cmd.addAll(List.of("--dir", dir.resolve("run").toString()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(out.toFile()).start();
     try {
@@ -45,16 +63,7 @@ final class HarnessRun {
     } finally {
       p.destroyForcibly();
     }
-    String report = Files.readString(out, StandardCharsets.UTF_8);
-    System.out.println(report);
-    assertEquals(0, p.exitValue(), report);
-    assertTrue(report.contains("violations: 0") && report.contains("RESULT: PASS"), report);
-    HarnessRun run = new HarnessRun(report);
-    assertTrue(run.number("kills: (\\d+) ") >= minKills, "at least " + minKills + " kills");
-    try (var files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    }
-    return run;
+    return p.exitValue();
   }
 
   /** The first group of the first match of {@code regex} in the report, as a number. */
