@@ -72,9 +72,4 @@ final class HttpWorkerSource implements WorkerSource {
         HttpResponse.BodyHandlers.ofString());
     return r.statusCode() == 200 ? codec.decodeSnapshot(r.body(), Value.class) : null;
   }
-
-  @Override
-  public void close() {
-    // The process ends with the run; the SSE connection goes with it.
-  }
 }

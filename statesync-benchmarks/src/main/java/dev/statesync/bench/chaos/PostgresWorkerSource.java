@@ -60,9 +60,4 @@ final class PostgresWorkerSource implements WorkerSource {
       return null;
     }
   }
-
-  @Override
-  public void close() {
-    listener.close();
-  }
 }

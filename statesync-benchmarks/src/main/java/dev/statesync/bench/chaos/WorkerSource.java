@@ -9,8 +9,10 @@ import dev.statesync.core.SnapshotEnvelope;
 /**
  * A worker's client of one source of truth: it creates the revision sync handle of a topic,
  * subscribing itself (direct) or through the host coordinator (host), and writes to the source.
+ * It lives as long as its process, which ends by {@code kill -9} or when the controller's end of
+ * its stdin closes: nothing is closed by hand.
  */
-interface WorkerSource extends AutoCloseable {
+interface WorkerSource {
   /** The kind of source. */
   SourceKind kind();
 
@@ -29,7 +31,4 @@ interface WorkerSource extends AutoCloseable {
    * @throws Exception if the source cannot be reached
    */
   SnapshotEnvelope<Value> write(String topic) throws Exception;
-
-  @Override
-  void close();
 }
