@@ -519,10 +519,10 @@ public final class ChaosHarness {
     for (Map.Entry<SourceKind, UpstreamWatch.Figures> e : upstreams.entrySet()) {
       UpstreamWatch.Figures f = e.getValue();
       OUT.printf("upstream connections to %s: %d samples; at most %d live holders at once; %d "
-          + "samples without a live holder; %d with two or more%s; %d failed samples%n",
-          e.getKey().id, f.samples, f.maxLive, f.withoutHolder, f.overlaps,
-          cfg.hostCoordinated() ? " (a violation in host mode)" : " (expected in direct mode)",
-          f.failedSamples);
+          + "samples without a live holder; %s; %d failed samples%n",
+          e.getKey().id, f.samples, f.maxLive, f.withoutHolder,
+          cfg.hostCoordinated() ? f.overlaps + " with two or more (a violation in host mode)"
+              : "each worker holds its own in direct mode", f.failedSamples);
     }
     OUT.printf("convergence after each topic's last write: %d process-topics; p50 %s, p99 %s, "
         + "max %s (bound %d ms)%n", convergence.size(), ms(convergence, 50), ms(convergence, 99),
