@@ -2,7 +2,7 @@ package dev.statesync.examples;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.statesync.postgres.ExampleDatabase;
+import dev.statesync.postgres.PostgresTestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -98,7 +98,7 @@ class ExamplesTest {
   @Test
   void threeHostsConvergeThroughARealPostgresAndLoseNoUpdate() {
     String table = "examples_" + ProcessHandle.current().pid();
-    Run r = run(out -> PostgresAcrossHosts.run(out, ExampleDatabase.jdbcUrl(), table));
+    Run r = run(out -> PostgresAcrossHosts.run(out, PostgresTestServer.jdbcUrl(), table));
     assertTrue(r.ok(), r.out());
     assertTrue(r.out().contains("[host-c] shows dark/14 (revision 2)"), r.out());
     assertTrue(r.out().contains("   30 updates: font size 14 -> 44, revision 32; none lost"),

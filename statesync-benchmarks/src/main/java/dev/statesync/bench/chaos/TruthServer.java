@@ -12,12 +12,13 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -34,19 +35,24 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code POST /write/<topic>} with {@code X-Source-Id}: increments the revision, answers
  *       the new envelope (the write response) and pushes the invalidation to every event stream;
  *       after {@link #stopWrites()} it answers 409;
- *   <li>{@code GET /events}: a {@code text/event-stream} of {@code invalidation} events.
+ *   <li>{@code GET /events}: a {@code text/event-stream} of {@code invalidation} events; a
+ *       worker names its pid in {@value #WORKER_HEADER}, so the controller can count which
+ *       processes hold an upstream connection.
  * </ul>
  */
 final class TruthServer implements AutoCloseable {
   static final Epoch EPOCH = Epoch.of("chaos-1");
   static final String SOURCE_HEADER = "X-Source-Id";
+  /** The header in which a worker's event stream names its process id. */
+  static final String WORKER_HEADER = "X-Chaos-Worker";
   private static final ProtocolCodec CODEC = ProtocolCodec.create();
 
   private final HttpServer server;
   private final ExecutorService pool;
   private final Map<String, AtomicLong> revisions = new ConcurrentHashMap<>();
   private final Map<String, Long> lastWriteNanos = new ConcurrentHashMap<>();
-  private final List<BlockingQueue<byte[]>> streams = new CopyOnWriteArrayList<>();
+  /** Each open event stream, with the pid its client sent in {@value #WORKER_HEADER} (or 0). */
+  private final Map<BlockingQueue<byte[]>, Long> streams = new ConcurrentHashMap<>();
   private final String pad;
   private final AtomicLong writes = new AtomicLong();
   private volatile boolean writesStopped;
@@ -85,6 +91,14 @@ final class TruthServer implements AutoCloseable {
   /** When the last write of {@code topic} was accepted ({@code System.nanoTime}), or 0. */
   long lastWriteNanos(String topic) {
     return lastWriteNanos.getOrDefault(topic, 0L);
+  }
+
+  /**
+   * The process ids of the workers with an open event stream, as far as this server knows: the
+   * stream of a killed client stays here until a write to it fails (at most about a second).
+   */
+  Set<Long> streamPids() {
+    return new HashSet<>(streams.values());
   }
 
   /** Refuses further writes; returns the final revision of every topic. */
@@ -155,7 +169,7 @@ final class TruthServer implements AutoCloseable {
     byte[] event = ("event: invalidation\ndata: " + CODEC.encodeEvent(
         InvalidationEvent.of(topic, Revision.of(r)).withEpoch(EPOCH).withSourceId(writer))
         + "\n\n").getBytes(StandardCharsets.UTF_8);
-    for (BlockingQueue<byte[]> q : streams) {
+    for (BlockingQueue<byte[]> q : streams.keySet()) {
       q.add(event);
     }
     answer(ex, 200, env);
@@ -163,7 +177,13 @@ final class TruthServer implements AutoCloseable {
 
   private void events(HttpExchange ex) throws IOException {
     BlockingQueue<byte[]> q = new LinkedBlockingQueue<>();
-    streams.add(q);
+    long pid = 0;
+    try {
+      pid = Long.parseLong(String.valueOf(ex.getRequestHeaders().getFirst(WORKER_HEADER)));
+    } catch (NumberFormatException e) {
+      // Not a chaos worker: the stream is served, but not counted as a worker's.
+    }
+    streams.put(q, pid);
     try (ex) {
       ex.getResponseHeaders().set("Content-Type", "text/event-stream");
       ex.getResponseHeaders().set("Cache-Control", "no-store");

@@ -16,6 +16,10 @@ final class WorkerProcess {
   final Process process;
   final long pid;
   volatile boolean ready;
+  /** Whether the worker reported that its writes stopped. */
+  volatile boolean stopped;
+  /** When the controller sent the kill ({@code System.nanoTime}), 0 while not killed. */
+  volatile long killedNanos;
 
   private WorkerProcess(int index, int incarnation, Process process) {
     this.index = index;
@@ -47,6 +51,8 @@ final class WorkerProcess {
       while ((line = r.readLine()) != null) {
         if (line.startsWith("ready ")) {
           ready = true;
+        } else if (line.equals("stopped")) {
+          stopped = true;
         }
         ledger.report(this, line);
       }
@@ -59,8 +65,22 @@ final class WorkerProcess {
     return process.isAlive();
   }
 
+  /** Sends one command line to the worker's stdin; false if it is gone. */
+  boolean send(String line) {
+    try {
+      process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      process.getOutputStream().flush();
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** kill -9, then waits for the process to be gone. */
   void kill9() throws InterruptedException {
+    if (killedNanos == 0) {
+      killedNanos = System.nanoTime();
+    }
     process.destroyForcibly();
     process.waitFor(60, TimeUnit.SECONDS);
   }
