@@ -126,7 +126,7 @@ public final class PostgresStateStore {
     } catch (SQLException e) {
       // Two sessions creating the table at once can collide on the catalog; the table exists.
       if (!DUPLICATE_OBJECT.equals(e.getSQLState()) && !UNIQUE_VIOLATION.equals(e.getSQLState())) {
-        throw failure("create table " + tableName, e);
+        throw failure("create the table", e);
       }
     }
     schemaReady = true;
@@ -355,7 +355,7 @@ public final class PostgresStateStore {
 
   private StateSyncException failure(String what, SQLException e) {
     return new StateSyncException(
-        "PostgreSQL: could not " + what + " in table " + tableName + " (SQLState "
+        "PostgreSQL: could not " + what + " (table " + tableName + ", SQLState "
             + e.getSQLState() + "): " + e.getMessage(), e);
   }
 
