@@ -119,10 +119,6 @@ final class GroupMember {
     return cfg.kind() + " \"" + cfg.name() + "\"";
   }
 
-  String threadName(String role) {
-    return "statesync-" + cfg.kind() + "-" + cfg.name() + "-" + role;
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Lifecycle (called by Registry)
 
@@ -654,31 +650,28 @@ final class GroupMember {
       }
       outbox.add(new Pending(originId, originSeq, payload, f));
       outboxBytes += payload.remaining();
+      if (link != null) {
+        link.pumpLocked();
+      }
       notifyAll();
     }
     return f.orTimeout(cfg.postTimeoutNanos(), TimeUnit.NANOSECONDS);
   }
 
-  /** Takes the next post to write (follower writer); moves it to in-flight. Null if stopped. */
-  Pending takeForWrite(FollowerLink l) throws InterruptedException {
-    synchronized (this) {
-      while (true) {
-        if (link != l || !l.writable()) {
-          return null;
-        }
-        Pending p = outbox.poll();
-        if (p != null) {
-          if (p.future().isDone()) {
-            outboxBytes -= p.payload().remaining();
-            continue;
-          }
-          outboxBytes -= p.payload().remaining();
-          inflight.add(p);
-          notifyAll();
-          return p;
-        }
-        wait();
+  /** Takes the next post to write and moves it to in-flight; null if none. Caller holds this. */
+  Pending takeForWriteLocked() {
+    while (true) {
+      Pending p = outbox.poll();
+      if (p == null) {
+        return null;
       }
+      outboxBytes -= p.payload().remaining();
+      if (p.future().isDone()) {
+        continue; // Timed out while waiting for a hub.
+      }
+      inflight.add(p);
+      notifyAll();
+      return p;
     }
   }
 

@@ -98,6 +98,7 @@ public final class ChannelNode {
           case "eclose": ELECTIONS.get(Integer.parseInt(a[1])).close();
             emit(ev("eclosed").put("i", Integer.parseInt(a[1]))); break;
           case "state": state(); break;
+          case "threads": threads(); break;
           case "exit": System.exit(0); break;
           default: emit(ev("error").put("message", "unknown command " + a[0]));
         }
@@ -430,6 +431,15 @@ public final class ChannelNode {
       }
     });
     emit(ev("elected").put("i", i).put("leader", e.isLeader()).put("ms", openMs));
+  }
+
+  /** The names of this JVM's live library threads (CHAN-58). */
+  private static void threads() {
+    ObjectNode n = ev("threads");
+    ArrayNode names = n.putArray("names");
+    Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+        .filter(t -> t.startsWith("statesync-")).sorted().forEach(names::add);
+    emit(n);
   }
 
   private static void state() {
