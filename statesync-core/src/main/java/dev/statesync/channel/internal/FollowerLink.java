@@ -350,6 +350,11 @@ final class FollowerLink {
       }
     }
 
+    @Override
+    public void failed(SelectionKey k) {
+      end(false);
+    }
+
     /** Connected: checks the hub's user, sends HELLO and waits 1 s for WELCOME (CHAN-46). */
     void connected() {
       if (stopped) {

@@ -92,6 +92,11 @@ final class HubConnection implements IoLoop.Handler {
     }
   }
 
+  @Override
+  public void failed(SelectionKey k) {
+    close();
+  }
+
   /** How long nothing has been sent on this connection (CHAN-52). */
   long idleSince(long now) {
     return now - lastSend;

@@ -32,6 +32,11 @@ final class IoLoop {
   interface Handler {
     /** The key is ready for the operations in {@code readyOps}. */
     void ready(SelectionKey key, int readyOps);
+
+    /** {@link #ready} threw: a bug. Ends the channel's use; by default closes it. */
+    default void failed(SelectionKey key) {
+      close(key.channel(), key);
+    }
   }
 
   // Guarded by IoLoop.class.
@@ -169,7 +174,12 @@ final class IoLoop {
         } catch (CancelledKeyException e) {
           // Closed by its owner meanwhile.
         } catch (RuntimeException | Error e) {
-          Log.warn("the statesync I/O thread caught an unexpected exception", e);
+          bug(e);
+          try {
+            ((Handler) k.attachment()).failed(k);
+          } catch (RuntimeException | Error e2) {
+            bug(e2);
+          }
         }
       }
       runTasks();
@@ -200,6 +210,20 @@ final class IoLoop {
     }
   }
 
+  /**
+   * An exception escaped library code: reported to the thread's uncaught-exception handler, as if
+   * the thread had died of it (tests watch for that), while the thread goes on serving the other
+   * channels.
+   */
+  private static void bug(Throwable e) {
+    Thread t = Thread.currentThread();
+    try {
+      t.getUncaughtExceptionHandler().uncaughtException(t, e);
+    } catch (RuntimeException ignored) {
+      // A failing handler must not end the I/O thread either.
+    }
+  }
+
   private void runTasks() {
     while (true) {
       Runnable r;
@@ -212,7 +236,7 @@ final class IoLoop {
       try {
         r.run();
       } catch (RuntimeException | Error e) {
-        Log.warn("a task on the statesync I/O thread failed", e);
+        bug(e);
       }
     }
   }

@@ -104,6 +104,29 @@ class ChannelThreadsTest extends MultiJvmHarness {
     }
   }
 
+  static List<String> threadsOf(Node n) {
+    List<String> out = new ArrayList<>();
+    n.ask("threads", "threads").path("names").forEach(t -> out.add(t.asText()));
+    return out;
+  }
+
+  @Test
+  @DisplayName("AC-CHAN-36 once everything is closed the I/O and lock threads end")
+  void theIoThreadEndsOnceEveryChannelIsClosed() {
+    Node hub = started("open " + PREFIX + "end");
+    Node follower = started("open " + PREFIX + "end");
+    for (Node n : List.of(hub, follower)) {
+      assertEquals(List.of("statesync-io"), otherLibraryThreads(threadsOf(n)));
+      n.send("close 0");
+      n.await("closed", LONG);
+    }
+    for (Node n : List.of(hub, follower)) {
+      Node.Await.until(LONG, () -> threadsOf(n).stream().allMatch(t -> t.equals("statesync-timer")
+          || t.startsWith("statesync-dispatch-")),
+          () -> "library threads left in pid " + n.pid + ": " + threadsOf(n));
+    }
+  }
+
   @Test
   @DisplayName("AC-CHAN-36 a main that leaves a channel and an election open still exits")
   void aMainThatLeavesChannelsOpenStillExits() {
