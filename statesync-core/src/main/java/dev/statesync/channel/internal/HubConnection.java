@@ -153,6 +153,16 @@ final class HubConnection implements IoLoop.Handler {
         throw new ProtocolException("PROTOCOL", "PUB originMember field held "
             + f.originMember() + " but the connection's HELLO named " + peer.memberId());
       }
+      if (f.epoch() < hub.epoch) {
+        // CHAN-33: a PUB stamped for an older term is fenced off with its connection. A follower
+        // writes each PUB with the epoch of the WELCOME it is connected under, so only a peer
+        // that missed a change of term can send one.
+        Log.warn(group.label() + ": dropping a PUB of epoch " + f.epoch() + " below "
+            + hub.epoch + " from pid " + peer.pid() + " and closing its connection");
+        closedByHub = true; // A member that reconnects within rejoinGrace has not left.
+        close();
+        return;
+      }
       group.onPub(this, f);
     } else if (f.type() == Frame.BYE) {
       bye = true;
