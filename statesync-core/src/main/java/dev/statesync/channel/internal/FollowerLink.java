@@ -34,6 +34,8 @@ final class FollowerLink {
   /** How long after losing the hub the link retries every ~1 ms before backing off. */
   private static final long FAST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final long WELCOME_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** The retry period while the hub answers REJECT PROTOCOL_VERSION (CHAN-46). */
+  private static final long INCOMPATIBLE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final GroupMember g;
   private volatile boolean stopped;
@@ -48,6 +50,7 @@ final class FollowerLink {
   // The reconnect schedule; I/O thread only.
   private long lostAt = System.nanoTime();
   private long delay;
+  private boolean incompatibleRetries;
 
   FollowerLink(GroupMember g) {
     this.g = g;
@@ -189,7 +192,7 @@ final class FollowerLink {
     try {
       JsonNode a = Json.MAPPER.readTree(Files.readAllBytes(g.addrPath));
       if (a.path("epoch").asLong() < g.highestEpochSnapshot()) {
-        scheduleRetry(false, false); // A stale address of a dead leader; the next one rewrites it.
+        scheduleRetry(false, false, false); // A stale address of a dead leader; the next one rewrites it.
         return;
       }
       transport = a.path("transport").asText(null);
@@ -202,7 +205,7 @@ final class FollowerLink {
     }
     if (transport == null) {
       if (g.cfg.transport() == dev.statesync.channel.Transport.TCP) {
-        scheduleRetry(false, false);
+        scheduleRetry(false, false, false);
         return;
       }
       transport = "unix";
@@ -242,7 +245,7 @@ final class FollowerLink {
         if (ch != null) {
           IoLoop.close(ch, null);
         }
-        scheduleRetry(false, false);
+        scheduleRetry(false, false, false);
       }
     }
   }
@@ -251,12 +254,25 @@ final class FollowerLink {
    * Schedules the next attempt (CHAN-53): at once after a BYE, otherwise after a doubling,
    * jittered delay; the shared timer waits, never the I/O thread.
    */
-  private void scheduleRetry(boolean bye, boolean hadWelcome) {
+  private void scheduleRetry(boolean bye, boolean hadWelcome, boolean incompatible) {
     if (stopped) {
       return;
     }
     long now = System.nanoTime();
-    if (bye || hadWelcome) {
+    if (incompatible) {
+      // CHAN-46: a hub of another protocol version stays so until it leaves; asking it once a
+      // second costs nothing, and the fast schedule below starts again once it is gone.
+      incompatibleRetries = true;
+      synchronized (g) {
+        if (!stopped) {
+          retry = Threads.timer().schedule(() -> IoLoop.execute(this::attempt),
+              INCOMPATIBLE_RETRY_NANOS, TimeUnit.NANOSECONDS);
+        }
+      }
+      return;
+    }
+    if (bye || hadWelcome || incompatibleRetries) {
+      incompatibleRetries = false;
       lostAt = now;
       delay = 0;
     }
@@ -312,6 +328,7 @@ final class FollowerLink {
     private boolean eof;
     private ScheduledFuture<?> welcomeTimer;
     private boolean welcomed;
+    private boolean incompatible;
     // Guarded by g.
     private boolean connecting = true;
     private boolean ended;
@@ -520,10 +537,16 @@ final class FollowerLink {
       if (!welcomed) {
         if (f.type() == Frame.REJECT) {
           JsonNode r = Json.parse(f);
-          Log.warn(g.label() + ": the hub refused this member: " + r.path("code").asText() + " "
-              + r.path("message").asText());
+          String text = g.label() + ": the hub refused this member: " + r.path("code").asText()
+              + " " + r.path("message").asText();
+          if (incompatibleRetries) {
+            Log.debug(text); // Said at WARN when the episode began; now once a second.
+          } else {
+            Log.warn(text);
+          }
           if ("PROTOCOL_VERSION".equals(r.path("code").asText())) {
             g.onIncompatible(r.path("message").asText());
+            incompatible = true;
           }
           end(false);
           return;
@@ -594,7 +617,7 @@ final class FollowerLink {
       synchronized (g) {
         g.notifyAll();
       }
-      scheduleRetry(bye, welcomed);
+      scheduleRetry(bye, welcomed, incompatible);
     }
   }
 }
