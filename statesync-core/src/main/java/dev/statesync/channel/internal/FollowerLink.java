@@ -192,7 +192,8 @@ final class FollowerLink {
     try {
       JsonNode a = Json.MAPPER.readTree(Files.readAllBytes(g.addrPath));
       if (a.path("epoch").asLong() < g.highestEpochSnapshot()) {
-        scheduleRetry(false, false, false); // A stale address of a dead leader; the next one rewrites it.
+        // A stale address of a dead leader; the next leader rewrites it.
+        scheduleRetry(false, false, false);
         return;
       }
       transport = a.path("transport").asText(null);
