@@ -124,13 +124,28 @@ public final class FrameCodec {
      */
     public List<Frame> feed(ByteBuffer in) {
       List<Frame> out = new ArrayList<>();
+      Frame f;
+      while ((f = next(in)) != null) {
+        out.add(f);
+      }
+      return out;
+    }
+
+    /**
+     * Consumes bytes of {@code in} up to the end of the next frame and returns that frame, or
+     * returns null once {@code in} is used up without completing one. Bytes after the frame stay
+     * in {@code in}, so a reader can stop between any two frames.
+     *
+     * @throws ProtocolException on a malformed frame; the decoder is then unusable
+     */
+    public Frame next(ByteBuffer in) {
       while (in.hasRemaining()) {
         if (body == null) {
           while (in.hasRemaining() && lengthBuf.hasRemaining()) {
             lengthBuf.put(in.get());
           }
           if (lengthBuf.hasRemaining()) {
-            break;
+            return null;
           }
           lengthBuf.flip();
           int length = lengthBuf.getInt();
@@ -144,12 +159,12 @@ public final class FrameCodec {
         body.put(part);
         in.position(in.position() + n);
         if (!body.hasRemaining()) {
-          body.flip();
-          out.add(decodeBody(body, maxDataPayload));
+          ByteBuffer done = body.flip();
           body = null;
+          return decodeBody(done, maxDataPayload);
         }
       }
-      return out;
+      return null;
     }
   }
 

@@ -119,10 +119,6 @@ final class GroupMember {
     return cfg.kind() + " \"" + cfg.name() + "\"";
   }
 
-  String threadName(String role) {
-    return "statesync-" + cfg.kind() + "-" + cfg.name() + "-" + role;
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Lifecycle (called by Registry)
 
@@ -324,7 +320,8 @@ final class GroupMember {
     } catch (ClosedChannelException e) {
       throw e;
     } catch (IOException e) {
-      cfg.log().warn(label() + ": the kernel refused a blocking wait for the lock file (" + e.getMessage()
+      cfg.log().warn(label() + ": the kernel refused a blocking wait for the lock file ("
+          + e.getMessage()
           + "), most likely because this process holds another statesync lock that a process "
           + "waiting here needs; polling every " + DEADLOCK_POLL_MILLIS + " ms instead");
     }
@@ -434,8 +431,8 @@ final class GroupMember {
     } catch (IOException e) {
       cfg.log().error("lock thread of " + label() + " failed: " + e);
     } catch (InterruptedException e) {
-      cfg.log().warn("lock thread of " + label() + " was interrupted; it is never interrupted by the "
-          + "library");
+      cfg.log().warn("lock thread of " + label() + " was interrupted; it is never interrupted by "
+          + "the library");
     } finally {
       synchronized (this) {
         inOffice = false;
@@ -654,31 +651,28 @@ final class GroupMember {
       }
       outbox.add(new Pending(originId, originSeq, payload, f));
       outboxBytes += payload.remaining();
+      if (link != null) {
+        link.pumpLocked();
+      }
       notifyAll();
     }
     return f.orTimeout(cfg.postTimeoutNanos(), TimeUnit.NANOSECONDS);
   }
 
-  /** Takes the next post to write (follower writer); moves it to in-flight. Null if stopped. */
-  Pending takeForWrite(FollowerLink l) throws InterruptedException {
-    synchronized (this) {
-      while (true) {
-        if (link != l || !l.writable()) {
-          return null;
-        }
-        Pending p = outbox.poll();
-        if (p != null) {
-          if (p.future().isDone()) {
-            outboxBytes -= p.payload().remaining();
-            continue;
-          }
-          outboxBytes -= p.payload().remaining();
-          inflight.add(p);
-          notifyAll();
-          return p;
-        }
-        wait();
+  /** Takes the next post to write and moves it to in-flight; null if none. Caller holds this. */
+  Pending takeForWriteLocked() {
+    while (true) {
+      Pending p = outbox.poll();
+      if (p == null) {
+        return null;
       }
+      outboxBytes -= p.payload().remaining();
+      if (p.future().isDone()) {
+        continue; // Timed out while waiting for a hub.
+      }
+      inflight.add(p);
+      notifyAll();
+      return p;
     }
   }
 

@@ -3,9 +3,10 @@ package dev.statesync.channel.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.statesync.channel.MemberInfo;
-import java.io.EOFException;
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -16,92 +17,168 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One follower's connection at the hub: a reader thread (HELLO, then PUB and BYE) and a writer
- * thread draining a bounded queue, so a slow follower is disconnected instead of stalling others.
+ * One follower's connection at the hub, driven by the I/O thread ({@link IoLoop}): it reads
+ * HELLO, then PUB and BYE, and writes what is queued when the socket can take it. A library
+ * thread that sends while nothing is queued writes at once (see {@link Threads#maySocketIo});
+ * every other frame is queued within
+ * {@code subscriberQueueFrames}/{@code subscriberQueueBytes}; a follower that lets the queue
+ * overflow is disconnected instead of stalling the others (CHAN-55).
  */
-final class HubConnection {
+final class HubConnection implements IoLoop.Handler {
+  private static final long REJECT_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final HubServer hub;
   private final GroupMember group;
   private final SocketChannel ch;
+  private final FrameCodec.Decoder decoder;
+  private volatile SelectionKey key;
   volatile MemberInfo peer;
+  private volatile ScheduledFuture<?> helloTimer;
+  private volatile long lastSend = System.nanoTime();
+  // Guarded by this.
   private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
+  private final ByteBuffer[] batch = new ByteBuffer[64];
   private long queuedBytes;
   private boolean closed;
   private boolean rejecting;
-  private volatile boolean writerStarted;
-  private boolean writing;
-  private volatile boolean bye;
+  private boolean writeInterest;
+  // I/O thread only (read by ended(), which also runs there).
+  private boolean bye;
   private volatile boolean closedByHub;
 
   HubConnection(HubServer hub, SocketChannel ch) {
     this.hub = hub;
     this.group = hub.group;
     this.ch = ch;
+    this.decoder = new FrameCodec.Decoder(group.cfg.maxMessageBytes());
   }
 
+  /** I/O thread: registers the connection, checks the peer and starts the HELLO timeout. */
   void start() {
-    Threads.start(group.threadName("hub-reader"), this::readLoop);
-  }
-
-  private void readLoop() {
-    ScheduledFuture<?> helloTimer = Threads.timer().schedule(() -> {
-      if (peer == null) {
-        group.cfg.log().warn(group.label() + ": closing a connection that sent no HELLO within 1 s");
-        close();
-      }
-    }, 1, TimeUnit.SECONDS);
-    ByteBuffer lengthBuf = ByteBuffer.allocate(4);
     try {
-      if (!peerAllowed()) {
-        return;
+      if (!hub.unix) {
+        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
       }
-      Frame hello = FrameCodec.read(ch, lengthBuf, group.cfg.maxMessageBytes());
-      helloTimer.cancel(false);
-      if (hello.type() != Frame.HELLO) {
-        throw new ProtocolException("PROTOCOL", "first frame was " + Frame.typeName(hello.type())
-            + ", expected HELLO");
-      }
-      if (!acceptHello(Json.parse(hello))) {
-        return;
-      }
-      writerStarted = true;
-      Threads.start(group.threadName("hub-writer-" + peer.pid()), this::writeLoop);
-      while (true) {
-        Frame f = FrameCodec.read(ch, lengthBuf, group.cfg.maxMessageBytes());
-        if (f.type() == Frame.PUB) {
-          if (!f.originMember().equals(peer.memberId())) {
-            throw new ProtocolException("PROTOCOL", "PUB originMember field held "
-                + f.originMember() + " but the connection's HELLO named " + peer.memberId());
-          }
-          group.onPub(this, f);
-        } else if (f.type() == Frame.BYE) {
-          bye = true;
-        } else {
-          throw new ProtocolException("PROTOCOL", "unexpected " + Frame.typeName(f.type())
-              + " from a follower");
+      key = IoLoop.here().register(ch, SelectionKey.OP_READ, this);
+    } catch (IOException e) {
+      group.cfg.log().debug(group.label() + ": cannot register an accepted connection: " + e);
+      close();
+      return;
+    }
+    if (!peerAllowed()) {
+      return;
+    }
+    helloTimer = Threads.timer().schedule(() -> {
+      if (peer == null) {
+        boolean open;
+        synchronized (this) {
+          open = !closed && !rejecting;
+        }
+        if (open) {
+          group.cfg.log().warn(group.label()
+              + ": closing a connection that sent no HELLO within 1 s");
+          close();
         }
       }
-    } catch (ProtocolException e) {
-      group.cfg.log().warn(group.label() + ": rejecting a connection" + (peer == null ? "" : " from pid "
-          + peer.pid()) + ": " + e.getMessage());
-      reject(e.code(), e.getMessage());
-    } catch (EOFException e) {
-      // The follower closed or died; handled below.
-    } catch (IOException e) {
-      if (!closedByHub && !closedQuietly()) {
-        group.cfg.log().debug(group.label() + ": connection ended: " + e);
-      }
-    } finally {
-      helloTimer.cancel(false);
-      close();
-      ended();
+    }, 1, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void ready(SelectionKey k, int readyOps) {
+    if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+      flush();
+    }
+    if ((readyOps & SelectionKey.OP_READ) != 0 && k.isValid()) {
+      read();
     }
   }
 
-  private boolean closedQuietly() {
-    synchronized (this) {
-      return closed;
+  @Override
+  public void failed(SelectionKey k) {
+    close();
+  }
+
+  /** How long nothing has been sent on this connection (CHAN-52). */
+  long idleSince(long now) {
+    return now - lastSend;
+  }
+
+  /** I/O thread: reads what the socket holds and handles every complete frame. */
+  private void read() {
+    ByteBuffer buf = IoLoop.here().readBuffer;
+    buf.clear();
+    int n;
+    try {
+      n = ch.read(buf);
+    } catch (IOException e) {
+      if (!closedByHub && !isClosed()) {
+        group.cfg.log().debug(group.label() + ": connection ended: " + e);
+      }
+      close();
+      return;
     }
+    if (n < 0) {
+      close(); // The follower closed or died; ended() tells the others.
+      return;
+    }
+    buf.flip();
+    try {
+      Frame f;
+      while (!isClosedOrRejecting() && (f = decoder.next(buf)) != null) {
+        handle(f);
+      }
+    } catch (ProtocolException e) {
+      group.cfg.log().warn(group.label() + ": rejecting a connection"
+          + (peer == null ? "" : " from pid " + peer.pid()) + ": " + e.getMessage());
+      reject(e.code(), e.getMessage());
+    }
+  }
+
+  private void handle(Frame f) {
+    if (peer == null) {
+      ScheduledFuture<?> t = helloTimer;
+      if (t != null) {
+        t.cancel(false);
+      }
+      if (f.type() != Frame.HELLO) {
+        throw new ProtocolException("PROTOCOL", "first frame was " + Frame.typeName(f.type())
+            + ", expected HELLO");
+      }
+      if (!acceptHello(Json.parse(f)) && !isClosedOrRejecting()) {
+        close(); // This JVM no longer leads.
+      }
+      return;
+    }
+    if (f.type() == Frame.PUB) {
+      if (!f.originMember().equals(peer.memberId())) {
+        throw new ProtocolException("PROTOCOL", "PUB originMember field held "
+            + f.originMember() + " but the connection's HELLO named " + peer.memberId());
+      }
+      if (f.epoch() < hub.epoch) {
+        // CHAN-33: a PUB stamped for an older term is fenced off with its connection. A follower
+        // writes each PUB with the epoch of the WELCOME it is connected under, so only a peer
+        // that missed a change of term can send one.
+        group.cfg.log().warn(group.label() + ": dropping a PUB of epoch " + f.epoch() + " below "
+            + hub.epoch + " from pid " + peer.pid() + " and closing its connection");
+        closedByHub = true; // A member that reconnects within rejoinGrace has not left.
+        close();
+        return;
+      }
+      group.onPub(this, f);
+    } else if (f.type() == Frame.BYE) {
+      bye = true;
+    } else {
+      throw new ProtocolException("PROTOCOL", "unexpected " + Frame.typeName(f.type())
+          + " from a follower");
+    }
+  }
+
+  private synchronized boolean isClosed() {
+    return closed;
+  }
+
+  private synchronized boolean isClosedOrRejecting() {
+    return closed || rejecting;
   }
 
   /** CHAN-41: refuses a peer of another user where the platform can tell. */
@@ -112,8 +189,8 @@ final class HubConnection {
     try {
       jdk.net.UnixDomainPrincipal p = ch.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
       if (p != null && !p.user().getName().equals(hub.ownUser)) {
-        group.cfg.log().warn(group.label() + ": refusing a connection from user " + p.user().getName()
-            + "; only " + hub.ownUser + " may join");
+        group.cfg.log().warn(group.label() + ": refusing a connection from user "
+            + p.user().getName() + "; only " + hub.ownUser + " may join");
         reject("PEER_USER", "peer user " + p.user().getName() + " is not " + hub.ownUser);
         return false;
       }
@@ -173,102 +250,116 @@ final class HubConnection {
     return true;
   }
 
+  /**
+   * Queues REJECT behind the frames already queued (WELCOME at least, so the peer reads the
+   * REJECT last), stops reading, and closes once it is written or after 1 s.
+   */
   private void reject(String code, String message) {
     ObjectNode r = Json.object().put("code", code).put("message", message);
-    if (writerStarted) {
-      // Frames already queued (WELCOME at least) go first, so the peer reads the REJECT last.
-      synchronized (this) {
-        rejecting = true;
-      }
-      awaitFlushed(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
-    }
-    try {
-      ByteBuffer b = FrameCodec.encode(Frame.control(Frame.REJECT, hub.epoch, Json.bytes(r)));
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-    } catch (IOException ignored) {
-      // Best effort: the peer may already be gone.
-    }
-    close();
-  }
-
-  /** Queues a frame; on overflow disconnects this follower and logs WARN (CHAN-55). */
-  void send(ByteBuffer b) {
+    ByteBuffer b = FrameCodec.encode(Frame.control(Frame.REJECT, hub.epoch, Json.bytes(r)));
     synchronized (this) {
       if (closed || rejecting) {
         return;
       }
-      if (queue.size() + 1 > group.cfg.subscriberQueueFrames()
-          || queuedBytes + b.remaining() > group.cfg.subscriberQueueBytes()) {
-        closedByHub = true;
-        group.cfg.log().warn(group.label() + ": follower pid " + (peer == null ? "?" : peer.pid())
-            + " is too slow (" + queue.size() + " frames, " + queuedBytes
-            + " bytes queued); disconnecting it");
-      } else {
-        queue.add(b);
-        queuedBytes += b.remaining();
-        notifyAll();
+      rejecting = true;
+      queue.add(b);
+      queuedBytes += b.remaining();
+    }
+    Threads.timer().schedule(this::close, REJECT_FLUSH_NANOS, TimeUnit.NANOSECONDS);
+    flush();
+  }
+
+  /** Sends a frame, or queues it; on overflow disconnects this follower with WARN (CHAN-55). */
+  void send(ByteBuffer b) {
+    boolean fail = false;
+    synchronized (this) {
+      if (closed || rejecting) {
         return;
+      }
+      lastSend = System.nanoTime();
+      if (queue.isEmpty() && Threads.maySocketIo()) {
+        try {
+          ch.write(b);
+          if (!b.hasRemaining()) {
+            return;
+          }
+        } catch (IOException e) {
+          fail = true;
+        }
+      }
+      if (!fail) {
+        if (queue.size() + 1 > group.cfg.subscriberQueueFrames()
+            || queuedBytes + b.remaining() > group.cfg.subscriberQueueBytes()) {
+          closedByHub = true;
+          fail = true;
+          group.cfg.log().warn(group.label() + ": follower pid " + (peer == null ? "?" : peer.pid())
+              + " is too slow (" + queue.size() + " frames, " + queuedBytes
+              + " bytes queued); disconnecting it");
+        } else {
+          queue.add(b);
+          queuedBytes += b.remaining();
+          if (!writeInterest) {
+            writeInterest = true;
+            IoLoop.interest(key, SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+          }
+          return;
+        }
       }
     }
     close();
   }
 
-  private void writeLoop() {
-    ByteBuffer[] batch = new ByteBuffer[64];
-    long hbNanos = group.cfg.heartbeatNanos();
-    try {
-      while (true) {
-        int n = 0;
-        synchronized (this) {
-          long deadline = System.nanoTime() + hbNanos;
-          while (queue.isEmpty() && !closed) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
+  /** Writes what the socket takes of the queue; I/O thread, or the rejecting thread. */
+  private void flush() {
+    boolean closeNow = false;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      try {
+        while (!queue.isEmpty()) {
+          int n = 0;
+          for (ByteBuffer q : queue) {
+            batch[n++] = q;
+            if (n == batch.length) {
               break;
             }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
           }
-          if (closed) {
-            return;
+          long written = ch.write(batch, 0, n);
+          queuedBytes -= written;
+          while (!queue.isEmpty() && !queue.peek().hasRemaining()) {
+            queue.poll();
           }
-          if (queue.isEmpty()) {
-            batch[n++] = FrameCodec.encode(Frame.control(Frame.HEARTBEAT, hub.epoch, new byte[0]));
+          java.util.Arrays.fill(batch, 0, n, null);
+          if (written == 0 || !queue.isEmpty() && n < batch.length) {
+            break; // The socket buffer is full; OP_WRITE says when it drains.
           }
-          while (n < batch.length && !queue.isEmpty()) {
-            ByteBuffer b = queue.poll();
-            queuedBytes -= b.remaining();
-            batch[n++] = b;
-          }
-          writing = true;
         }
-        long remaining = 0;
-        for (int i = 0; i < n; i++) {
-          remaining += batch[i].remaining();
-        }
-        while (remaining > 0) {
-          remaining -= ch.write(batch, 0, n);
-        }
-        synchronized (this) {
-          writing = false;
-          notifyAll();
-        }
+      } catch (IOException e) {
+        closeNow = true;
       }
-    } catch (IOException | InterruptedException e) {
-      close();
-    } finally {
-      synchronized (this) {
-        writing = false;
+      if (queue.isEmpty()) {
+        writeInterest = false;
+        closeNow |= rejecting;
         notifyAll();
+        if (!closeNow) {
+          IoLoop.interest(key, SelectionKey.OP_READ);
+        }
+      } else {
+        writeInterest = true;
+        IoLoop.interest(key, rejecting ? SelectionKey.OP_WRITE
+            : SelectionKey.OP_READ | SelectionKey.OP_WRITE);
       }
+    }
+    if (closeNow) {
+      close();
     }
   }
 
   /** Waits until everything queued has been written, or the deadline passes. */
   void awaitFlushed(long deadlineNanos) {
     synchronized (this) {
-      while (!closed && (!queue.isEmpty() || writing)) {
+      while (!closed && !queue.isEmpty()) {
         long left = deadlineNanos - System.nanoTime();
         if (left <= 0) {
           return;
@@ -283,6 +374,7 @@ final class HubConnection {
     }
   }
 
+  /** Closes the connection from any thread; the departure is handled on the I/O thread. */
   void close() {
     synchronized (this) {
       if (closed) {
@@ -293,7 +385,12 @@ final class HubConnection {
       queuedBytes = 0;
       notifyAll();
     }
-    HubServer.closeQuietly(ch);
+    ScheduledFuture<?> t = helloTimer;
+    if (t != null) {
+      t.cancel(false);
+    }
+    IoLoop.close(ch, key);
+    IoLoop.execute(this::ended);
   }
 
   /** CHAN-51: a departure becomes a MEMBER left frame. */

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -23,6 +24,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The leader's listening socket, its accepted connections and the fan-out to them. */
@@ -40,6 +43,8 @@ final class HubServer {
   private final List<HubConnection> conns = new ArrayList<>();
   private final List<HubConnection> all = new ArrayList<>();
   private volatile boolean stopped;
+  private volatile SelectionKey acceptKey;
+  private volatile ScheduledFuture<?> heartbeats;
 
   private HubServer(GroupMember group, long epoch, ServerSocketChannel server, boolean unix,
       byte[] token) {
@@ -151,11 +156,27 @@ final class HubServer {
     }
   }
 
+  /** Starts accepting on the I/O thread, and the heartbeats (CHAN-52). */
   void startAccepting() {
-    Threads.start(group.threadName("hub"), this::acceptLoop);
+    IoLoop.execute(() -> {
+      if (stopped) {
+        return;
+      }
+      try {
+        acceptKey = IoLoop.here().register(server, SelectionKey.OP_ACCEPT, (k, ops) -> accept());
+      } catch (IOException e) {
+        if (!stopped) {
+          group.cfg.log().warn("accept on " + group.label() + " failed", e);
+        }
+      }
+    });
+    long period = Math.max(group.cfg.heartbeatNanos() / 4, TimeUnit.MILLISECONDS.toNanos(10));
+    heartbeats = Threads.timer().scheduleAtFixedRate(this::heartbeat, period, period,
+        TimeUnit.NANOSECONDS);
   }
 
-  private void acceptLoop() {
+  /** I/O thread: accepts every pending connection. */
+  private void accept() {
     while (!stopped) {
       SocketChannel ch;
       try {
@@ -166,15 +187,35 @@ final class HubServer {
         }
         return;
       }
-      if (stopped) {
-        closeQuietly(ch);
+      if (ch == null) {
         return;
       }
       HubConnection c = new HubConnection(this, ch);
       synchronized (group) {
+        if (stopped) {
+          closeQuietly(ch);
+          return;
+        }
         all.add(c);
       }
       c.start();
+    }
+  }
+
+  /** Timer: a HEARTBEAT on every connection that has been idle for heartbeatInterval. */
+  private void heartbeat() {
+    long now = System.nanoTime();
+    synchronized (group) {
+      ByteBuffer hb = null;
+      for (int i = 0; i < conns.size(); i++) {
+        HubConnection c = conns.get(i);
+        if (c.idleSince(now) >= group.cfg.heartbeatNanos()) {
+          if (hb == null) {
+            hb = FrameCodec.encode(Frame.control(Frame.HEARTBEAT, epoch, new byte[0]));
+          }
+          c.send(hb.duplicate());
+        }
+      }
     }
   }
 
@@ -207,7 +248,7 @@ final class HubServer {
 
   void stopAccepting() {
     stopped = true;
-    closeQuietly(server);
+    IoLoop.close(server, acceptKey);
   }
 
   /** Sends BYE{lastSeq} to every follower and waits, until the deadline, for them to flush. */
@@ -228,6 +269,10 @@ final class HubServer {
 
   void close() {
     stopAccepting();
+    ScheduledFuture<?> h = heartbeats;
+    if (h != null) {
+      h.cancel(false);
+    }
     List<HubConnection> snapshot;
     synchronized (group) {
       snapshot = new ArrayList<>(all);

@@ -15,7 +15,7 @@ public final class Threads {
   private static final ExecutorService DISPATCH;
 
   static {
-    TIMER = new ScheduledThreadPoolExecutor(1, factory("statesync-timer", false));
+    TIMER = new ScheduledThreadPoolExecutor(1, r -> new LibraryThread(r, "statesync-timer"));
     TIMER.setRemoveOnCancelPolicy(true);
     DISPATCH = Executors.newCachedThreadPool(factory("statesync-dispatch-", true));
   }
@@ -41,9 +41,27 @@ public final class Threads {
 
   /** Starts a named daemon thread. */
   static Thread start(String name, Runnable r) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
+    Thread t = new LibraryThread(r, name);
     t.start();
     return t;
+  }
+
+  /**
+   * Whether the calling thread may write to a socket directly: only the library's own threads
+   * (the I/O thread, the timer, the lock and shutdown threads), which nobody interrupts. An
+   * interrupt during an operation on a {@code SocketChannel} closes the channel, so a user's
+   * thread, or a dispatch thread running user code, hands its frames to the I/O thread instead:
+   * interrupting a posting thread must never cost a connection (AC-CHAN-28).
+   */
+  static boolean maySocketIo() {
+    return Thread.currentThread() instanceof LibraryThread;
+  }
+
+  /** A daemon thread that runs only library code and is never interrupted. */
+  static class LibraryThread extends Thread {
+    LibraryThread(Runnable r, String name) {
+      super(r, name);
+      setDaemon(true);
+    }
   }
 }

@@ -119,6 +119,7 @@ public final class ChannelNode {
           case "eclose": ELECTIONS.get(Integer.parseInt(a[1])).close();
             emit(ev("eclosed").put("i", Integer.parseInt(a[1]))); break;
           case "state": state(); break;
+          case "threads": threads(); break;
           case "exit": System.exit(0); break;
           default: emit(ev("error").put("message", "unknown command " + a[0]));
         }
@@ -129,7 +130,8 @@ public final class ChannelNode {
   }
 
   private static void open(String[] a) {
-    ChannelOptions.Builder b = ChannelOptions.builder().logger(CAPTURE).leaderTimeout(Duration.ofMillis(1000))
+    ChannelOptions.Builder b = ChannelOptions.builder().logger(CAPTURE)
+        .leaderTimeout(Duration.ofMillis(1000))
         // A clean close flushes everything within closeTimeout; on 2 loaded cores 1 s is too tight.
         .closeTimeout(Duration.ofSeconds(10))
         .heartbeatInterval(Duration.ofMillis(200)).openTimeout(Duration.ofSeconds(10))
@@ -440,6 +442,15 @@ public final class ChannelNode {
       }
       LockSupport.parkNanos(50_000);
     }
+  }
+
+  /** The names of this JVM's live library threads (CHAN-58). */
+  private static void threads() {
+    ObjectNode n = ev("threads");
+    ArrayNode names = n.putArray("names");
+    Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+        .filter(t -> t.startsWith("statesync-")).sorted().forEach(names::add);
+    emit(n);
   }
 
   private static void state() {

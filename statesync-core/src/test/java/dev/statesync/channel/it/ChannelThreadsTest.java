@@ -45,6 +45,88 @@ class ChannelThreadsTest extends MultiJvmHarness {
         () -> "threads left behind: " + ours(hashes));
   }
 
+  /**
+   * Library threads other than the lock threads and the shared pools (the channel's dispatch
+   * pool and timer, and the core engine's blocking pool that other tests of this JVM started).
+   */
+  static List<String> otherLibraryThreads(List<String> names) {
+    return names.stream().filter(n -> n.startsWith("statesync-"))
+        .filter(n -> !n.startsWith("statesync-lock-") && !n.startsWith("statesync-dispatch-")
+            && !n.startsWith("statesync-blocking-") && !n.equals("statesync-timer"))
+        .collect(Collectors.toList());
+  }
+
+  static List<String> liveThreadNames() {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+        .map(Thread::getName).collect(Collectors.toList());
+  }
+
+  @Test
+  @DisplayName("CHAN-58 200 names, half hub and half follower: one statesync-io thread in each "
+      + "JVM and no thread per connection")
+  void oneIoThreadServesEveryHubAndFollowerLinkOfAJvm() {
+    Node other = node();
+    for (int k = 0; k < 100; k++) {
+      other.send("open " + PREFIX + "io" + k);
+    }
+    Node.Await.until(LONG, () -> other.events("opened").size() == 100,
+        () -> "the other JVM opened " + other.events("opened").size() + " of 100");
+    ChannelOptions o = ChannelOptions.builder().runtimeDir(dir).build();
+    List<BroadcastChannel> open = new ArrayList<>();
+    try {
+      for (int k = 0; k < 200; k++) {
+        open.add(BroadcastChannel.open(PREFIX + "io" + k, o));
+      }
+      for (int k = 100; k < 200; k++) {
+        other.send("open " + PREFIX + "io" + k);
+      }
+      Node.Await.until(LONG, () -> other.events("opened").size() == 200,
+          () -> "the other JVM opened " + other.events("opened").size() + " of 200");
+      // This JVM follows the first 100 names and is hub of the other 100, each with one
+      // accepted connection; the other JVM is the reverse.
+      for (int k = 0; k < 200; k++) {
+        assertEquals(k >= 100, open.get(k).isHub(), "hub of name " + k);
+      }
+      Node.Await.until(LONG, () -> open.stream().skip(100).allMatch(c -> c.members().size() == 2),
+          () -> "the other JVM has not joined every name this JVM leads");
+      List<String> here = liveThreadNames();
+      assertEquals(1, here.stream().filter(n -> n.equals("statesync-io")).count(),
+          "one I/O thread: " + otherLibraryThreads(here));
+      assertEquals(List.of("statesync-io"), otherLibraryThreads(here),
+          "no thread per hub, connection or link");
+      List<String> there = new ArrayList<>();
+      other.ask("threads", "threads").path("names").forEach(n -> there.add(n.asText()));
+      assertEquals(List.of("statesync-io"), otherLibraryThreads(there),
+          "the other JVM has one I/O thread and no thread per connection either");
+      assertEquals(200, there.stream().filter(n -> n.startsWith("statesync-lock-c-")).count());
+    } finally {
+      open.forEach(BroadcastChannel::close);
+    }
+  }
+
+  static List<String> threadsOf(Node n) {
+    List<String> out = new ArrayList<>();
+    n.ask("threads", "threads").path("names").forEach(t -> out.add(t.asText()));
+    return out;
+  }
+
+  @Test
+  @DisplayName("AC-CHAN-36 once everything is closed the I/O and lock threads end")
+  void theIoThreadEndsOnceEveryChannelIsClosed() {
+    Node hub = started("open " + PREFIX + "end");
+    Node follower = started("open " + PREFIX + "end");
+    for (Node n : List.of(hub, follower)) {
+      assertEquals(List.of("statesync-io"), otherLibraryThreads(threadsOf(n)));
+      n.send("close 0");
+      n.await("closed", LONG);
+    }
+    for (Node n : List.of(hub, follower)) {
+      Node.Await.until(LONG, () -> threadsOf(n).stream().allMatch(t -> t.equals("statesync-timer")
+          || t.startsWith("statesync-dispatch-")),
+          () -> "library threads left in pid " + n.pid + ": " + threadsOf(n));
+    }
+  }
+
   @Test
   @DisplayName("AC-CHAN-36 a main that leaves a channel and an election open still exits")
   void aMainThatLeavesChannelsOpenStillExits() {

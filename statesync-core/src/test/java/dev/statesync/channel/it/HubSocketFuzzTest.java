@@ -71,9 +71,11 @@ class HubSocketFuzzTest {
         frames(Frame.control(Frame.HELLO, 0, hello)),
         frames(Frame.control(Frame.HELLO, 0, resume),
             Frame.control(Frame.BYE, 0, "{}".getBytes(StandardCharsets.UTF_8))),
+        // The hub is the first of its directory, so its epoch is 1: PUBs of epoch 1 are stamped,
+        // and a mutated epoch below 1 is fenced (CHAN-33).
         frames(Frame.control(Frame.HELLO, 0, hello),
-            new Frame(Frame.PUB, 0, 0, 0, member, instance, 1, ByteBuffer.wrap(new byte[24])),
-            new Frame(Frame.PUB, 0, 0, 0, member, instance, 2, ByteBuffer.wrap(hello)),
+            new Frame(Frame.PUB, 0, 1, 0, member, instance, 1, ByteBuffer.wrap(new byte[24])),
+            new Frame(Frame.PUB, 0, 1, 0, member, instance, 2, ByteBuffer.wrap(hello)),
             Frame.control(Frame.BYE, 0, "{}".getBytes(StandardCharsets.UTF_8))));
   }
 
