@@ -7,11 +7,10 @@ import java.util.Objects;
 
 /**
  * The channel's log entries, written to a core {@link Logger}: the one in the options, else
- * {@link ChannelRuntime#defaultLogger()}. Debug entries are built only when debug is enabled
- * where the caller checks {@link #debugEnabled()}; a cause goes under the {@code error} key,
- * which the SLF4J adapter turns into the event's cause.
+ * {@link ChannelRuntime#defaultLogger()}. A debug entry is passed on only when debug is enabled;
+ * a cause goes under the {@code error} key, which the SLF4J adapter turns into the event's cause.
  */
-public final class Log {
+final class Log {
   private final Logger logger;
 
   private Log(Logger logger) {
@@ -19,22 +18,13 @@ public final class Log {
   }
 
   /** A log over {@code logger}. */
-  public static Log of(Logger logger) {
+  static Log of(Logger logger) {
     return new Log(Objects.requireNonNull(logger, "logger"));
   }
 
   /** A log over the logger in {@code option}, else the channel's default logger. */
   static Log of(java.util.Optional<Logger> option) {
     return of(option.orElseGet(ChannelRuntime::defaultLogger));
-  }
-
-  /** The logger entries go to. */
-  public Logger logger() {
-    return logger;
-  }
-
-  boolean debugEnabled() {
-    return logger.isDebugEnabled();
   }
 
   void debug(String msg) {

@@ -90,7 +90,7 @@ public final class Loggers {
    */
   public static Logger defaultLogger(String name) {
     Objects.requireNonNull(name, "name");
-    return DefaultLoggers.SLF4J ? DefaultLoggers.slf4j(name) : createConsoleLogger();
+    return DefaultLoggers.SLF4J ? Slf4jTypes.create(name) : createConsoleLogger();
   }
 
   /** Looks at the class path once; touches SLF4J types only when slf4j-api is present. */
@@ -105,10 +105,6 @@ public final class Loggers {
         return false;
       }
       return Slf4jTypes.hasProvider(loader);
-    }
-
-    static Logger slf4j(String name) {
-      return Slf4jTypes.create(name);
     }
   }
 
